@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "md-store-private.h"
+
+static MdStoreError
+map_sqlstate (const char *state)
+{
+  if (state == NULL)
+    return MD_STORE_ERROR_CONNECTION;
+  if (g_str_equal (state, "23505"))
+    return MD_STORE_ERROR_UNIQUE;
+  if (g_str_equal (state, "23503"))
+    return MD_STORE_ERROR_FOREIGN_KEY;
+  if (g_str_equal (state, "23514") || g_str_equal (state, "23502"))
+    return MD_STORE_ERROR_CHECK;
+  if (g_str_has_prefix (state, "23") || g_str_equal (state, "P0001"))
+    return MD_STORE_ERROR_CONSTRAINT;
+  if (g_str_equal (state, "40001") || g_str_equal (state, "40P01"))
+    return MD_STORE_ERROR_RETRY;
+  if (g_str_equal (state, "55P03") || g_str_equal (state, "57014"))
+    return MD_STORE_ERROR_BUSY;
+  if (g_str_has_prefix (state, "08") || g_str_has_prefix (state, "57P"))
+    return MD_STORE_ERROR_CONNECTION;
+  if (g_str_equal (state, "53100"))
+    return MD_STORE_ERROR_FULL;
+  if (g_str_has_prefix (state, "58"))
+    return MD_STORE_ERROR_IO;
+  if (g_str_has_prefix (state, "XX"))
+    return MD_STORE_ERROR_CORRUPT;
+  if (g_str_equal (state, "25006"))
+    return MD_STORE_ERROR_READ_ONLY;
+  return MD_STORE_ERROR_FAILED;
+}
+
+/* libpq's messages end in a newline and may span lines; the user gets one. */
+static char *
+one_line (const char *message)
+{
+  g_autofree char *copy = g_strdup (message != NULL ? message : "");
+  char *nl = strchr (copy, '\n');
+
+  if (nl != NULL)
+    *nl = '\0';
+  return g_strdup (g_strstrip (copy));
+}
+
+static void
+set_connection_error (MdStore  *self,
+                      GError  **error)
+{
+  g_autofree char *detail = one_line (self->pg != NULL ? PQerrorMessage (self->pg) : NULL);
+
+  _md_store_set_error_literal (error, MD_STORE_ERROR_CONNECTION, "PostgreSQL", detail);
+}
+
+gboolean
+_md_pg_check_result (MdStore   *self,
+                     PGresult  *result,
+                     GError   **error)
+{
+  ExecStatusType status;
+  const char *state;
+  g_autofree char *code = NULL;
+  g_autofree char *detail = NULL;
+
+  if (result == NULL)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+
+  status = PQresultStatus (result);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY)
+    return TRUE;
+
+  state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+  code = g_strdup_printf ("PostgreSQL %s", state != NULL ? state : "connection");
+  detail = one_line (PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) ?: PQerrorMessage (self->pg));
+  _md_store_set_error_literal (error, map_sqlstate (state), code, detail);
+  return FALSE;
+}
+
+static void
+notice_cb (void       *arg,
+           const char *message)
+{
+  g_debug ("postgresql: %s", message);
+}
+
+gboolean
+_md_pg_open (MdStore     *self,
+             const char  *uri,
+             GError     **error)
+{
+  /* Lock waits are bounded like SQLite's busy_timeout; a runaway query is
+   * stopped rather than left to hang a sales window. */
+  static const char *setup =
+    "SET client_min_messages = warning;"
+    "SET lock_timeout = '5s';"
+    "SET statement_timeout = '300s';"
+    "SET idle_in_transaction_session_timeout = '60s';"
+    "SET TIME ZONE 'UTC';";
+
+  self->pg = PQconnectdb (uri);
+  if (self->pg == NULL || PQstatus (self->pg) != CONNECTION_OK)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  if (PQsetClientEncoding (self->pg, "UTF8") != 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  PQsetNoticeProcessor (self->pg, notice_cb, NULL);
+
+  return _md_pg_exec (self, setup, error);
+}
+
+void
+_md_pg_close (MdStore *self)
+{
+  g_clear_pointer (&self->pg, PQfinish);
+}
+
+static gboolean
+ensure_connected (MdStore  *self,
+                  GError  **error)
+{
+  if (PQstatus (self->pg) == CONNECTION_OK)
+    return TRUE;
+
+  /* Reconnect only between transactions; inside one the outcome is the
+   * caller's to decide. */
+  if (self->txn_depth > 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  PQreset (self->pg);
+  if (PQstatus (self->pg) != CONNECTION_OK)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  return _md_pg_exec (self, "SET TIME ZONE 'UTC'", error);
+}
+
+gboolean
+_md_pg_exec (MdStore     *self,
+             const char  *sql,
+             GError     **error)
+{
+  PGresult *result;
+  gboolean ok;
+
+  if (!ensure_connected (self, error))
+    return FALSE;
+
+  result = PQexec (self->pg, sql);
+  ok = _md_pg_check_result (self, result, error);
+  PQclear (result);
+  return ok;
+}
+
+int
+_md_pg_schema_version (MdStore  *self,
+                       GError  **error)
+{
+  gint64 exists = 0;
+  gint64 version = 0;
+
+  if (!md_store_query_int64 (self, "SELECT to_regclass('md_schema') IS NOT NULL", &exists, error))
+    return -1;
+  if (!exists)
+    return 0;
+  if (!md_store_query_int64 (self, "SELECT COALESCE(MAX(version), 0) FROM md_schema", &version,
+                             error))
+    return -1;
+  return (int) version;
+}
+
+gboolean
+_md_pg_step (MdStmt  *stmt,
+             GError **error)
+{
+  MdStore *self = stmt->store;
+
+  if (!stmt->pg_executed)
+    {
+      PGresult *result;
+
+      if (!ensure_connected (self, error))
+        return FALSE;
+
+      result = PQexecParams (self->pg, stmt->sql, (int) stmt->n_params, stmt->pg_types,
+                             (const char * const *) stmt->pg_values, stmt->pg_lengths,
+                             stmt->pg_formats, 0);
+      stmt->pg_executed = TRUE;
+      if (!_md_pg_check_result (self, result, error))
+        {
+          PQclear (result);
+          stmt->pg_executed = FALSE;
+          return FALSE;
+        }
+      stmt->pg_result = result;
+      stmt->pg_row = -1;
+      stmt->changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+    }
+
+  if (stmt->pg_row + 1 < PQntuples (stmt->pg_result))
+    {
+      stmt->pg_row++;
+      return TRUE;
+    }
+
+  /* Like sqlite3_reset(): stepping again re-runs the statement. */
+  g_clear_pointer (&stmt->pg_result, PQclear);
+  stmt->pg_executed = FALSE;
+  return FALSE;
+}
