@@ -862,6 +862,42 @@ md_stmt_is_null (MdStmt *stmt,
   return PQgetisnull (stmt->pg_result, stmt->pg_row, (int) column);
 }
 
+MdColumnKind
+md_stmt_get_column_kind (MdStmt *stmt,
+                         guint   column)
+{
+  g_return_val_if_fail (stmt != NULL, MD_COLUMN_NULL);
+
+  if (md_stmt_is_null (stmt, column))
+    return MD_COLUMN_NULL;
+
+  if (stmt->store->backend == MD_STORE_BACKEND_SQLITE)
+    {
+      switch (sqlite3_column_type (stmt->sqlite, (int) column))
+        {
+        case SQLITE_INTEGER:
+          return MD_COLUMN_INTEGER;
+        case SQLITE_BLOB:
+          return MD_COLUMN_BLOB;
+        default:
+          return MD_COLUMN_TEXT;
+        }
+    }
+
+  switch (PQftype (stmt->pg_result, (int) column))
+    {
+    case 16: /* bool */
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+      return MD_COLUMN_INTEGER;
+    case PG_BYTEAOID:
+      return MD_COLUMN_BLOB;
+    default:
+      return MD_COLUMN_TEXT;
+    }
+}
+
 gint64
 md_stmt_get_int64 (MdStmt *stmt,
                    guint   column)

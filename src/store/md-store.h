@@ -62,6 +62,19 @@ G_DECLARE_FINAL_TYPE (MdStore, md_store, MD, STORE, GObject)
 typedef struct _MdStmt MdStmt;
 
 /**
+ * MdColumnKind:
+ *
+ * What a result column holds in the current row, the same on both backends.
+ */
+typedef enum
+{
+  MD_COLUMN_NULL,
+  MD_COLUMN_INTEGER,
+  MD_COLUMN_TEXT,
+  MD_COLUMN_BLOB,
+} MdColumnKind;
+
+/**
  * MdStoreTxnFunc:
  *
  * The body of a transaction. It may run more than once when the backend asks
@@ -126,6 +139,8 @@ guint           md_stmt_get_n_columns          (MdStmt            *stmt);
 const char     *md_stmt_get_column_name        (MdStmt            *stmt,
                                                 guint              column);
 gboolean        md_stmt_is_null                (MdStmt            *stmt,
+                                                guint              column);
+MdColumnKind    md_stmt_get_column_kind        (MdStmt            *stmt,
                                                 guint              column);
 gint64          md_stmt_get_int64              (MdStmt            *stmt,
                                                 guint              column);
