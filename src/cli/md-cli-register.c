@@ -431,7 +431,6 @@ run_account_open (MdCli   *cli,
       return NULL;
     }
   spec.system_billing = g_str_equal (billing, "system");
-  spec.capacity_va = -1;
   if (capacity != NULL && !md_capacity_parse (capacity, &spec.capacity_va, error))
     return NULL;
   if (meters != NULL)
@@ -524,7 +523,7 @@ run_account_change (MdCli   *cli,
     { "capacity", MD_CLI_VALUE, &capacity },
   };
   g_autoptr(GPtrArray) p = NULL;
-  gint64 capacity_va = -1;
+  gint64 capacity_va = 0;
 
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 1, 1, &p, error))
     return NULL;

@@ -246,7 +246,7 @@ account_open_txn (MdStore  *store,
   md_stmt_bind_text (stmt, 5, spec->system_billing ? "system" : "meter");
   md_stmt_bind_int64_or_null (stmt, 6, room_id, room_id == 0);
   md_stmt_bind_text (stmt, 7, spec->address != NULL ? spec->address : "");
-  md_stmt_bind_int64 (stmt, 8, MAX (spec->capacity_va, 0));
+  md_stmt_bind_int64 (stmt, 8, spec->capacity_va);
   md_stmt_bind_text (stmt, 9, spec->voltage_level != NULL ? spec->voltage_level : "");
   md_stmt_bind_int64_or_null (stmt, 10, now, spec->preregister);
   md_stmt_bind_int64 (stmt, 11, now);
@@ -318,7 +318,7 @@ md_account_open (MdSession            *session,
       !md_validate_text (spec->address, _("address"), FALSE, MD_TEXT_MAX_CHARS, error) ||
       !md_validate_text (spec->voltage_level, _("voltage level"), FALSE, 16, error))
     return FALSE;
-  if (spec->capacity_va == 0 || spec->capacity_va > MD_CAPACITY_MAX_VA)
+  if (spec->capacity_va < 0 || spec->capacity_va > MD_CAPACITY_MAX_VA)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_RANGE,
                            _("The capacity is out of range"));
@@ -605,12 +605,12 @@ account_change_txn (MdStore  *store,
     return FALSE;
   md_stmt_bind_int64 (stmt, 1, id);
   md_stmt_bind_int64_or_null (stmt, 2, category_id, category_id == 0);
-  md_stmt_bind_int64_or_null (stmt, 3, data->capacity_va, data->capacity_va < 0);
+  md_stmt_bind_int64_or_null (stmt, 3, data->capacity_va, data->capacity_va == 0);
   if (!md_stmt_exec (stmt, error))
     return FALSE;
 
   old_capacity = md_decimal_format (capacity, 3);
-  new_capacity = md_decimal_format (data->capacity_va >= 0 ? data->capacity_va : capacity, 3);
+  new_capacity = md_decimal_format (data->capacity_va > 0 ? data->capacity_va : capacity, 3);
   detail = _md_detail ("category_from", old_category,
                        "category_to", data->category != NULL ? data->category : old_category,
                        "capacity_kva_from", old_capacity, "capacity_kva_to", new_capacity, NULL);
@@ -622,7 +622,7 @@ account_change_txn (MdStore  *store,
 /**
  * md_account_change:
  * @category: (nullable): the new usage category (改类)
- * @capacity_va: the new capacity in VA (增容/减容), or -1 to keep it
+ * @capacity_va: the new capacity in VA (增容/减容), or 0 to keep it
  */
 gboolean
 md_account_change (MdSession   *session,
@@ -639,13 +639,13 @@ md_account_change (MdSession   *session,
     return FALSE;
   if (category != NULL && !md_validate_code (category, _("category code"), error))
     return FALSE;
-  if (category == NULL && capacity_va < 0)
+  if (category == NULL && capacity_va == 0)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_REQUIRED,
                            _("Nothing to change: give a new category or capacity"));
       return FALSE;
     }
-  if (capacity_va == 0 || capacity_va > MD_CAPACITY_MAX_VA)
+  if (capacity_va < 0 || capacity_va > MD_CAPACITY_MAX_VA)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_RANGE,
                            _("The capacity is out of range"));

@@ -69,6 +69,7 @@ typedef struct
   GPtrArray  *current;   /* fields of the row being read */
   guint       line;      /* line being fed */
   guint       row_line;  /* line the current row started on */
+  gboolean    in_row;
   int         file_type; /* RowType, or -1 when rows carry a "type" column */
   GPtrArray  *rows;      /* Row, into ImportData */
   GError     *error;
@@ -81,8 +82,6 @@ field_cb (void   *data,
 {
   ParseState *state = user_data;
 
-  if (state->current->len == 0 && state->row_line == 0)
-    state->row_line = state->line;
   g_ptr_array_add (state->current, g_strstrip (g_strndup (data, len)));
 }
 
@@ -97,6 +96,7 @@ row_cb (int   terminator,
 
   state->current = g_ptr_array_new_with_free_func (g_free);
   state->row_line = 0;
+  state->in_row = FALSE;
 
   if (state->error != NULL)
     return;
@@ -237,7 +237,7 @@ parse_file (const char  *path,
       return FALSE;
     }
 
-  if (csv_init (&parser, CSV_APPEND_NULL) != 0)
+  if (csv_init (&parser, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
     g_error ("csv_init failed");
 
   state.current = g_ptr_array_new_with_free_func (g_free);
@@ -250,6 +250,14 @@ parse_file (const char  *path,
     {
       const char *nl = strchr (p, '\n');
       size_t len = nl != NULL ? (size_t) (nl - p + 1) : (size_t) (text + length - p);
+      gboolean blank = strspn (p, "\r\n") == len;
+
+      /* libcsv skips blank lines between rows without a word. */
+      if (!state.in_row || (state.current->len == 0 && blank))
+        {
+          state.row_line = blank ? state.line + 1 : state.line;
+          state.in_row = TRUE;
+        }
 
       if (csv_parse (&parser, p, len, field_cb, row_cb, &state) != len)
         {

@@ -167,7 +167,7 @@ JsonNode    *md_meter_show             (MdSession          *session,
  * @no: the account number
  * @name: the customer's name
  * @meters: (nullable) (array zero-terminated=1): meter addresses
- * @capacity_va: contracted capacity in VA, -1 when not given
+ * @capacity_va: contracted capacity in VA, 0 when not given
  * @system_billing: credit held in the account (后台计费) rather than in the
  *   meter or card (表内计费)
  * @preregister: create the account pre-registered, to open later in one step
