@@ -652,9 +652,28 @@ print_help (void)
                        "or failed, 2 usage error."));
 }
 
+static JsonNode *
+error_node (const GError *error,
+            const char   *message)
+{
+  g_autofree char *code = error_code (error);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The reason on stderr, one line; with --json also {"error": …} on stdout,
+ * inside the command's own result object when it has one (audit verify). */
 static void
 print_error (MdCli        *cli,
-             const GError *error)
+             const GError *error,
+             JsonNode     *result)
 {
   g_autofree char *message = g_strdup (error->message);
 
@@ -667,24 +686,17 @@ print_error (MdCli        *cli,
 
   if (cli->json)
     {
-      g_autofree char *code = error_code (error);
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
       g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "error");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "code");
-      json_builder_add_string_value (builder, code);
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, message);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      text = json_to_string (root, TRUE);
-      g_print ("%s\n", text);
+      if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
+        root = json_node_ref (result);
+      else
+        root = json_node_init_object (json_node_alloc (), json_object_new ());
+      json_object_set_member (json_node_get_object (root), "error", error_node (error, message));
+      md_cli_print (cli, root);
     }
+  else if (result != NULL)
+    md_cli_print (cli, result);
 }
 
 static void
@@ -794,13 +806,13 @@ md_cli_main (int    argc,
   if (error == NULL && open_session (&cli, command, &error))
     result = command->run (&cli, (char **) rest->pdata + n_words, &error);
 
-  if (result != NULL)
+  if (result != NULL && error == NULL)
     md_cli_print (&cli, result);
 
 out:
   if (error != NULL)
     {
-      print_error (&cli, error);
+      print_error (&cli, error, result);
       status = g_error_matches (error, MD_CLI_ERROR, MD_CLI_ERROR_USAGE) ? 2 : 1;
     }
 

@@ -764,7 +764,13 @@ md_account_list (MdSession   *session,
                          "OR c.phone LIKE $1 ESCAPE '\\' "
                          "OR lower(s.code || '/' || b.code || '/' || f.code || '/' || r.code) "
                          "   LIKE $1 ESCAPE '\\' "
-                         "OR EXISTS (SELECT 1 FROM meter m WHERE m.account_id = a.id "
-                         "           AND m.address LIKE $1 ESCAPE '\\') "
+                         "OR EXISTS (SELECT 1 FROM meter m "
+                         "  LEFT JOIN room mr ON mr.id = m.room_id "
+                         "  LEFT JOIN floor mf ON mf.id = mr.floor_id "
+                         "  LEFT JOIN building mb ON mb.id = mf.building_id "
+                         "  LEFT JOIN site ms ON ms.id = mb.site_id "
+                         "  WHERE m.account_id = a.id AND (m.address LIKE $1 ESCAPE '\\' "
+                         "  OR lower(ms.code || '/' || mb.code || '/' || mf.code || '/' || mr.code) "
+                         "     LIKE $1 ESCAPE '\\')) "
                          "ORDER BY a.no", pattern, NULL);
 }
