@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "md-application.h"
+#include "md-demo.h"
+#include "md-ui-resources.h"
+#include "md-window.h"
+
+struct _MdApplication
+{
+  AdwApplication  parent_instance;
+
+  /* owned */
+  char           *db_uri;
+  char           *terminal;
+  MdStore        *store;
+  char           *status;
+  gboolean        demo;
+  gboolean        ready;
+  gboolean        starting;
+};
+
+G_DEFINE_FINAL_TYPE (MdApplication, md_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_READY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  gboolean  demo;
+  char     *uri;
+  char     *terminal;
+  MdStore  *store;
+  gint64    accounts;
+  gint64    meters;
+} StartData;
+
+static void
+start_data_free (gpointer data)
+{
+  StartData *start = data;
+
+  g_free (start->uri);
+  g_free (start->terminal);
+  g_clear_object (&start->store);
+  g_free (start);
+}
+
+/* Runs in a worker thread: the database (and for --demo, the whole demo
+ * site) is set up off the main loop so the window stays responsive. */
+static void
+start_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  StartData *start = task_data;
+  GError *error = NULL;
+
+  if (start->demo)
+    {
+      g_autoptr(MdSession) admin = md_demo_create (start->uri, &error);
+
+      if (admin != NULL)
+        start->store = g_object_ref (md_session_get_store (admin));
+    }
+  else
+    start->store = md_store_open (start->uri, MD_STORE_OPEN_NONE, &error);
+
+  if (start->store != NULL &&
+      (!md_store_query_int64 (start->store, "SELECT count(*) FROM account", &start->accounts,
+                              &error) ||
+       !md_store_query_int64 (start->store, "SELECT count(*) FROM meter", &start->meters,
+                              &error)))
+    g_clear_object (&start->store);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static MdWindow *
+get_window (MdApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  return MD_IS_WINDOW (window) ? MD_WINDOW (window) : NULL;
+}
+
+static void
+start_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  MdApplication *self = MD_APPLICATION (source);
+  StartData *start = g_task_get_task_data (G_TASK (result));
+  MdWindow *window = get_window (self);
+  g_autoptr(GError) error = NULL;
+
+  self->starting = FALSE;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_free (self->status);
+      self->status = g_strdup (error->message);
+      if (window != NULL)
+        md_window_set_status (window, "dialog-error-symbolic",
+                              g_error_matches (error, MD_STORE_ERROR,
+                                               MD_STORE_ERROR_NOT_INITIALIZED)
+                                ? _("No database yet") : _("The database cannot be used"),
+                              error->message);
+    }
+  else
+    {
+      g_autofree char *counts = g_strdup_printf (_("%s · %lld accounts, %lld meters"),
+                                                 start->uri, (long long) start->accounts,
+                                                 (long long) start->meters);
+
+      self->store = g_steal_pointer (&start->store);
+      g_free (self->status);
+      if (start->demo)
+        self->status = g_strdup_printf ("%s\n%s", counts,
+                                        _("Demo operators: cashier / cashier1, supervisor / "
+                                          "supervisor1, finance / finance1, staff / staff123, "
+                                          "admin / admin123"));
+      else
+        self->status = g_steal_pointer (&counts);
+      if (window != NULL)
+        md_window_set_status (window, "org.meterdesk.Meterdesk",
+                              start->demo ? _("Demo database ready") : _("Database ready"),
+                              self->status);
+    }
+
+  self->ready = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+static char *
+configured_uri (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Running from the build tree the schema may not be installed. */
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+      g_autofree char *uri = g_settings_get_string (settings, "database-uri");
+
+      if (uri != NULL && *uri != '\0')
+        return g_steal_pointer (&uri);
+    }
+  return md_store_default_uri ();
+}
+
+static void
+md_application_activate (GApplication *app)
+{
+  MdApplication *self = MD_APPLICATION (app);
+  MdWindow *window = get_window (self);
+  g_autoptr(GTask) task = NULL;
+  StartData *start;
+
+  if (window == NULL)
+    window = md_window_new (GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (self->ready || self->starting)
+    return;
+
+  start = g_new0 (StartData, 1);
+  start->demo = self->demo;
+  start->terminal = g_strdup (self->terminal);
+  if (self->demo)
+    start->uri = g_build_filename (g_get_user_cache_dir (), "meterdesk", "demo.db", NULL);
+  else
+    start->uri = self->db_uri != NULL ? g_strdup (self->db_uri) : configured_uri ();
+
+  md_window_set_status (window, "content-loading-symbolic",
+                        self->demo ? _("Preparing the demo database…")
+                                   : _("Opening the database…"),
+                        start->uri);
+
+  self->starting = TRUE;
+  task = g_task_new (self, NULL, start_done_cb, NULL);
+  g_task_set_task_data (task, start, start_data_free);
+  g_task_run_in_thread (task, start_thread);
+}
+
+static int
+md_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  MdApplication *self = MD_APPLICATION (app);
+  const char *value;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("meterdesk %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_contains (options, "demo"))
+    self->demo = TRUE;
+  if (g_variant_dict_lookup (options, "db", "&s", &value))
+    self->db_uri = g_strdup (value);
+  if (g_variant_dict_lookup (options, "terminal", "&s", &value))
+    {
+      g_free (self->terminal);
+      self->terminal = g_strdup (value);
+    }
+
+  return -1;
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+md_application_startup (GApplication *app)
+{
+  static const GActionEntry actions[] = {
+    { "quit", quit_activated },
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  /* Referenced explicitly: a static library's resource constructor alone
+   * would be dropped by the linker. */
+  g_resources_register (md_ui_get_resource ());
+
+  G_APPLICATION_CLASS (md_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+}
+
+static void
+md_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  MdApplication *self = MD_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_READY:
+      g_value_set_boolean (value, self->ready);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+md_application_finalize (GObject *object)
+{
+  MdApplication *self = MD_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->db_uri, g_free);
+  g_clear_pointer (&self->terminal, g_free);
+  g_clear_pointer (&self->status, g_free);
+
+  G_OBJECT_CLASS (md_application_parent_class)->finalize (object);
+}
+
+static void
+md_application_class_init (MdApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->get_property = md_application_get_property;
+  object_class->finalize = md_application_finalize;
+  app_class->activate = md_application_activate;
+  app_class->startup = md_application_startup;
+  app_class->handle_local_options = md_application_handle_local_options;
+
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+md_application_init (MdApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start on a fresh demo database with simulated meters and cards"), NULL },
+    { "db", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("The database: sqlite:PATH, a file, or postgresql://…"), N_("URI") },
+    { "terminal", 0, 0, G_OPTION_ARG_STRING, NULL, N_("This sales window’s id"), N_("ID") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  self->terminal = g_strdup ("T01");
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+MdApplication *
+md_application_new (void)
+{
+  return g_object_new (MD_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/org/meterdesk/Meterdesk",
+                       NULL);
+}
+
+/**
+ * md_application_get_store:
+ *
+ * Returns: (transfer none) (nullable): the open database, once ready
+ */
+MdStore *
+md_application_get_store (MdApplication *self)
+{
+  g_return_val_if_fail (MD_IS_APPLICATION (self), NULL);
+
+  return self->store;
+}
+
+gboolean
+md_application_get_ready (MdApplication *self)
+{
+  g_return_val_if_fail (MD_IS_APPLICATION (self), FALSE);
+
+  return self->ready;
+}
+
+/**
+ * md_application_get_status:
+ *
+ * Returns: (nullable): what start-up found, as shown in the window
+ */
+const char *
+md_application_get_status (MdApplication *self)
+{
+  g_return_val_if_fail (MD_IS_APPLICATION (self), NULL);
+
+  return self->status;
+}
