@@ -268,6 +268,7 @@ md_readings_parse (const char  *text,
   Context ctx = { 0 };
   const char *pos = text;
   const char *end;
+  guint fed_line = 1;
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (zone != NULL, NULL);
@@ -307,7 +308,7 @@ md_readings_parse (const char  *text,
 
           read_comment (&ctx, comment);
         }
-      else if (s < pos + len &&
+      else if (s < pos + len && (fed_line = ctx.line) &&
                (csv_parse (&parser, pos, len, field_cb, row_cb, &ctx) != len ||
                 csv_parse (&parser, "\n", 1, field_cb, row_cb, &ctx) != 1))
         fail (&ctx, "%s", csv_strerror (csv_error (&parser)));
@@ -317,6 +318,8 @@ md_readings_parse (const char  *text,
       pos = nl + 1;
     }
 
+  /* An open quote ends the file: name the line it was on. */
+  ctx.line = fed_line;
   if (ctx.error == NULL && csv_fini (&parser, field_cb, row_cb, &ctx) != 0)
     fail (&ctx, "%s", csv_strerror (csv_error (&parser)));
   csv_free (&parser);
