@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "md-billing.h"
 #include "test-tariff-util.h"
 
 /* A tariff from tests/data/tariffs; the test fails if it does not parse. */
@@ -184,4 +185,38 @@ test_random_tariff_text (GRand      *rand,
     }
 
   return g_string_free (out, FALSE);
+}
+
+gint64
+test_unix_at (const char *iso)
+{
+  g_autoptr(GTimeZone) zone = g_time_zone_new_identifier ("Asia/Shanghai");
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (iso, zone);
+
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt);
+}
+
+MdTariff *
+test_tariff_from_text (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  MdTariff *t = md_tariff_new_from_text (text, -1, NULL, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+MdTariffHistory *
+test_history_of (MdTariff *first,
+                 ...)
+{
+  MdTariffHistory *h = md_tariff_history_new ();
+  va_list args;
+
+  va_start (args, first);
+  for (MdTariff *t = first; t != NULL; t = va_arg (args, MdTariff *))
+    g_assert_true (md_tariff_history_add (h, t, NULL));
+  va_end (args);
+  return h;
 }

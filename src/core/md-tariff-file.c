@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "md-tariff.h"
-#include "md-tariff-private.h"
+#include "md-tariff-file-private.h"
 
 /*
  * The tariff file parser. GKeyFile cannot read these files (trailing "; …"
@@ -18,79 +18,12 @@
 #define MAX_NAME_CHARS  64
 #define MAX_ID_LENGTH   32
 
-typedef enum
-{
-  SECTION_NONE,
-  SECTION_TARIFF,
-  SECTION_RATES,
-  SECTION_PERIODS,
-  SECTION_TIERS,
-  SECTION_COMPONENTS,
-} Section;
-
-typedef struct
-{
-  MdTariff   *t;
-  GTimeZone  *site_zone;
-  GError    **error;
-  guint       line;
-  guint       last_line;
-
-  Section     section;
-  MdTouTable *table;
-  guint       table_index;
-  GHashTable *keys;            /* key → line, for the current section */
-  GHashTable *sections;        /* name → line */
-
-  guint       tariff_line;
-  guint       rates_line;
-  guint       tiers_line;
-  guint       components_line;
-  guint       rate_line[MD_N_RATES];
-  guint       id_line, name_line, unit_line, valid_from_line;
-  char       *valid_from;
-  gboolean    has_default_table;
-  guint       table_line[MD_TARIFF_MAX_TABLES];
-  guint       period_line[MD_TARIFF_MAX_TABLES][MD_TARIFF_MAX_PERIODS];
-  guint       season_line[MD_TARIFF_MAX_TABLES];
-  guint       days_line[MD_TARIFF_MAX_TABLES];
-  guint       holidays_line[MD_TARIFF_MAX_TABLES];
-  gboolean    has_from[MD_TARIFF_MAX_TABLES];
-  gboolean    has_to[MD_TARIFF_MAX_TABLES];
-  guint       tier_line[MD_TARIFF_MAX_TIERS];
-  guint       tier_period_line;
-  char       *tier_start;
-  guint       tier_start_line;
-} Parser;
-
-static gboolean fail (Parser     *p,
-                      guint       line,
-                      const char *format,
-                      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (Parser     *p,
-      guint       line,
-      const char *format,
-      ...)
-{
-  g_autofree char *reason = NULL;
-  va_list args;
-
-  va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error (p->error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_FILE, _("line %u: %s"), line, reason);
-  return FALSE;
-}
-
 /* A money-parse error as the reason of a file error. */
 static gboolean
 fail_with (Parser *p,
            GError *error)
 {
-  fail (p, p->line, "%s", error->message);
+  _md_tariff_parser_fail (p, p->line, "%s", error->message);
   g_error_free (error);
   return FALSE;
 }
@@ -108,16 +41,6 @@ parse_price (Parser       *p,
   return TRUE;
 }
 
-static gboolean
-parse_two_digits (const char *s,
-                  guint      *out)
-{
-  if (!g_ascii_isdigit (s[0]) || !g_ascii_isdigit (s[1]))
-    return FALSE;
-  *out = (guint) ((s[0] - '0') * 10 + (s[1] - '0'));
-  return TRUE;
-}
-
 /* "MM-DD" into month * 100 + day; 02-29 is a month-day like any other. */
 static gboolean
 parse_month_day (Parser     *p,
@@ -127,9 +50,9 @@ parse_month_day (Parser     *p,
   guint month, day;
 
   if (strlen (value) != 5 || value[2] != '-' ||
-      !parse_two_digits (value, &month) || !parse_two_digits (value + 3, &day) ||
+      !_md_parse_two_digits (value, &month) || !_md_parse_two_digits (value + 3, &day) ||
       !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, 2000))
-    return fail (p, p->line, _("“%s” is not a month and day (MM-DD)"), value);
+    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a month and day (MM-DD)"), value);
   *out = month * 100 + day;
   return TRUE;
 }
@@ -144,11 +67,11 @@ parse_date (Parser     *p,
   GDate date;
 
   if (strlen (value) != 10 || value[4] != '-' || value[7] != '-' ||
-      !parse_two_digits (value, &century) || !parse_two_digits (value + 2, &year) ||
-      !parse_two_digits (value + 5, &month) || !parse_two_digits (value + 8, &day) ||
+      !_md_parse_two_digits (value, &century) || !_md_parse_two_digits (value + 2, &year) ||
+      !_md_parse_two_digits (value + 5, &month) || !_md_parse_two_digits (value + 8, &day) ||
       century * 100 + year < 1900 ||
       !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) (century * 100 + year)))
-    return fail (p, p->line, _("“%s” is not a date (YYYY-MM-DD)"), value);
+    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a date (YYYY-MM-DD)"), value);
 
   g_date_clear (&date, 1);
   g_date_set_dmy (&date, (GDateDay) day, (GDateMonth) month, (GDateYear) (century * 100 + year));
@@ -175,7 +98,7 @@ parse_date_list (Parser      *p,
   g_autoptr(GArray) dates = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   if (g_strv_length (items) > MAX_DATES)
-    return fail (p, p->line, _("more than %u dates"), MAX_DATES);
+    return _md_tariff_parser_fail (p, p->line, _("more than %u dates"), MAX_DATES);
 
   for (guint i = 0; items[i] != NULL; i++)
     {
@@ -188,7 +111,7 @@ parse_date_list (Parser      *p,
   g_array_sort (dates, compare_guint32);
   for (guint i = 1; i < dates->len; i++)
     if (g_array_index (dates, guint32, i) == g_array_index (dates, guint32, i - 1))
-      return fail (p, p->line, _("a date is listed twice"));
+      return _md_tariff_parser_fail (p, p->line, _("a date is listed twice"));
 
   *out = g_steal_pointer (&dates);
   return TRUE;
@@ -203,8 +126,8 @@ parse_period_key (const char *key,
   guint h1, m1, h2, m2;
 
   if (strlen (key) != 11 || key[2] != ':' || key[5] != '-' || key[8] != ':' ||
-      !parse_two_digits (key, &h1) || !parse_two_digits (key + 3, &m1) ||
-      !parse_two_digits (key + 6, &h2) || !parse_two_digits (key + 9, &m2))
+      !_md_parse_two_digits (key, &h1) || !_md_parse_two_digits (key + 3, &m1) ||
+      !_md_parse_two_digits (key + 6, &h2) || !_md_parse_two_digits (key + 9, &m2))
     return FALSE;
   if (h1 > 23 || m1 > 59 || h2 > 24 || m2 > 59 || (h2 == 24 && m2 != 0))
     return FALSE;
@@ -250,7 +173,7 @@ handle_tariff (Parser     *p,
   if (g_str_equal (key, "id"))
     {
       if (!valid_id (value))
-        return fail (p, p->line, _("“%s” is not a tariff id (letters, digits, “-”, “_”, “.”)"),
+        return _md_tariff_parser_fail (p, p->line, _("“%s” is not a tariff id (letters, digits, “-”, “_”, “.”)"),
                      value);
       t->id = g_strdup (value);
       p->id_line = p->line;
@@ -258,7 +181,7 @@ handle_tariff (Parser     *p,
   else if (g_str_equal (key, "name"))
     {
       if (!valid_label (value, MAX_NAME_CHARS))
-        return fail (p, p->line, _("the name is too long or has control characters"));
+        return _md_tariff_parser_fail (p, p->line, _("the name is too long or has control characters"));
       t->name = g_strdup (value);
       p->name_line = p->line;
     }
@@ -269,7 +192,7 @@ handle_tariff (Parser     *p,
       else if (g_str_equal (value, "m3") || g_str_equal (value, "m³"))
         t->unit = MD_TARIFF_UNIT_M3;
       else
-        return fail (p, p->line, _("unknown unit “%s” (kWh or m3)"), value);
+        return _md_tariff_parser_fail (p, p->line, _("unknown unit “%s” (kWh or m3)"), value);
       p->unit_line = p->line;
     }
   else if (g_str_equal (key, "valid-from"))
@@ -282,12 +205,12 @@ handle_tariff (Parser     *p,
       GTimeZone *zone = g_time_zone_new_identifier (value);
 
       if (zone == NULL)
-        return fail (p, p->line, _("unknown time zone “%s”"), value);
+        return _md_tariff_parser_fail (p, p->line, _("unknown time zone “%s”"), value);
       t->timezone_name = g_strdup (value);
       t->zone = zone;
     }
   else
-    return fail (p, p->line, _("unknown key “%s” in [%s]"), key, "tariff");
+    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” in [%s]"), key, "tariff");
   return TRUE;
 }
 
@@ -299,9 +222,9 @@ handle_rates (Parser     *p,
   MdRate rate;
 
   if (!md_rate_from_string (key, &rate))
-    return fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), key);
+    return _md_tariff_parser_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), key);
   if (p->rate_line[rate] != 0)
-    return fail (p, p->line, _("rate “%s” is given twice (first on line %u)"),
+    return _md_tariff_parser_fail (p, p->line, _("rate “%s” is given twice (first on line %u)"),
                  md_rate_to_string (rate), p->rate_line[rate]);
   if (!parse_price (p, value, MD_PARSE_POSITIVE, &p->t->rates[rate]))
     return FALSE;
@@ -328,9 +251,9 @@ parse_days (Parser     *p,
         if (g_ascii_strcasecmp (item, names[d]) == 0)
           break;
       if (d == 7)
-        return fail (p, p->line, _("unknown day “%s” (mon, tue, wed, thu, fri, sat, sun)"), item);
+        return _md_tariff_parser_fail (p, p->line, _("unknown day “%s” (mon, tue, wed, thu, fri, sat, sun)"), item);
       if (days & (1u << d))
-        return fail (p, p->line, _("day “%s” is listed twice"), item);
+        return _md_tariff_parser_fail (p, p->line, _("day “%s” is listed twice"), item);
       days |= 1u << d;
     }
   *out = days;
@@ -379,14 +302,14 @@ handle_periods (Parser     *p,
     }
 
   if (!parse_period_key (key, &start, &end))
-    return fail (p, p->line, _("unknown key “%s” (a period is HH:MM-HH:MM=rate)"), key);
+    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” (a period is HH:MM-HH:MM=rate)"), key);
   if (end <= start)
-    return fail (p, p->line, _("period %s ends before it starts (split a period across midnight in two)"),
+    return _md_tariff_parser_fail (p, p->line, _("period %s ends before it starts (split a period across midnight in two)"),
                  key);
   if (!md_rate_from_string (value, &rate))
-    return fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), value);
+    return _md_tariff_parser_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), value);
   if (table->n_periods == MD_TARIFF_MAX_PERIODS)
-    return fail (p, p->line, _("more than %u periods in a day"), MD_TARIFF_MAX_PERIODS);
+    return _md_tariff_parser_fail (p, p->line, _("more than %u periods in a day"), MD_TARIFF_MAX_PERIODS);
 
   p->period_line[idx][table->n_periods] = p->line;
   table->periods[table->n_periods++] = (MdPeriod) { (guint16) start, (guint16) end, rate };
@@ -411,7 +334,7 @@ handle_tiers (Parser     *p,
       else if (g_str_equal (value, "year"))
         t->tier_period = MD_TIER_PERIOD_YEAR;
       else
-        return fail (p, p->line, _("unknown tier period “%s” (month or year)"), value);
+        return _md_tariff_parser_fail (p, p->line, _("unknown tier period “%s” (month or year)"), value);
       p->tier_period_line = p->line;
       return TRUE;
     }
@@ -423,7 +346,7 @@ handle_tiers (Parser     *p,
     }
 
   if ((dash = strchr (key, '-')) == NULL)
-    return fail (p, p->line, _("unknown key “%s” (a tier is FROM-TO=surcharge or FROM-=surcharge)"),
+    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” (a tier is FROM-TO=surcharge or FROM-=surcharge)"),
                  key);
   from_text = g_strndup (key, (gsize) (dash - key));
   if (!md_energy_parse (from_text, 0, &tier.from, &error))
@@ -434,9 +357,9 @@ handle_tiers (Parser     *p,
     return FALSE;
 
   if (t->n_tiers == MD_TARIFF_MAX_TIERS)
-    return fail (p, p->line, _("more than %u tiers"), MD_TARIFF_MAX_TIERS);
+    return _md_tariff_parser_fail (p, p->line, _("more than %u tiers"), MD_TARIFF_MAX_TIERS);
   if (tier.to <= tier.from)
-    return fail (p, p->line, _("tier %s ends before it starts"), key);
+    return _md_tariff_parser_fail (p, p->line, _("tier %s ends before it starts"), key);
 
   p->tier_line[t->n_tiers] = p->line;
   t->tiers[t->n_tiers++] = tier;
@@ -452,14 +375,14 @@ handle_components (Parser     *p,
   MdComponent c = { NULL, 0, FALSE };
 
   if (!valid_label (key, 32))
-    return fail (p, p->line, _("“%s” is not a component name"), key);
+    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a component name"), key);
   if (t->n_components == MD_TARIFF_MAX_COMPONENTS)
-    return fail (p, p->line, _("more than %u components"), MD_TARIFF_MAX_COMPONENTS);
+    return _md_tariff_parser_fail (p, p->line, _("more than %u components"), MD_TARIFF_MAX_COMPONENTS);
   if (g_str_equal (value, "rest"))
     {
       for (guint i = 0; i < t->n_components; i++)
         if (t->components[i].rest)
-          return fail (p, p->line, _("only one component can be the rest"));
+          return _md_tariff_parser_fail (p, p->line, _("only one component can be the rest"));
       c.rest = TRUE;
     }
   else if (!parse_price (p, value, MD_PARSE_DEFAULT, &c.price))
@@ -487,7 +410,7 @@ start_section (Parser     *p,
   guint first;
 
   if (g_hash_table_lookup_extended (p->sections, name, NULL, (gpointer *) &first))
-    return fail (p, p->line, _("section [%s] is given twice (first on line %u)"), name,
+    return _md_tariff_parser_fail (p, p->line, _("section [%s] is given twice (first on line %u)"), name,
                  GPOINTER_TO_UINT (first));
   g_hash_table_insert (p->sections, g_strdup (name), GUINT_TO_POINTER (p->line));
   g_hash_table_remove_all (p->keys);
@@ -524,7 +447,7 @@ start_section (Parser     *p,
   else if (g_str_has_prefix (name, "periods.") && valid_table_name (name + strlen ("periods.")))
     {
       if (p->t->n_tables == MD_TARIFF_MAX_TABLES)
-        return fail (p, p->line, _("more than %u named period tables"), MD_TARIFF_MAX_TABLES - 1);
+        return _md_tariff_parser_fail (p, p->line, _("more than %u named period tables"), MD_TARIFF_MAX_TABLES - 1);
       p->section = SECTION_PERIODS;
       p->table_index = p->t->n_tables++;
       p->table = &p->t->tables[p->table_index];
@@ -532,7 +455,7 @@ start_section (Parser     *p,
       p->table_line[p->table_index] = p->line;
     }
   else
-    return fail (p, p->line, _("unknown section [%s]"), name);
+    return _md_tariff_parser_fail (p, p->line, _("unknown section [%s]"), name);
   return TRUE;
 }
 
@@ -566,26 +489,26 @@ handle_line (Parser *p,
       gsize len = strlen (s);
 
       if (s[len - 1] != ']')
-        return fail (p, p->line, _("a section header must end with “]”"));
+        return _md_tariff_parser_fail (p, p->line, _("a section header must end with “]”"));
       name = g_strndup (s + 1, len - 2);
       g_strstrip (name);
       return start_section (p, name);
     }
 
   if ((eq = strchr (s, '=')) == NULL)
-    return fail (p, p->line, _("expected KEY=VALUE or [section]"));
+    return _md_tariff_parser_fail (p, p->line, _("expected KEY=VALUE or [section]"));
   *eq = '\0';
   key = g_strchomp (s);
   value = g_strstrip (eq + 1);
 
   if (*key == '\0')
-    return fail (p, p->line, _("a key is missing before “=”"));
+    return _md_tariff_parser_fail (p, p->line, _("a key is missing before “=”"));
   if (p->section == SECTION_NONE)
-    return fail (p, p->line, _("key “%s” comes before any section"), key);
+    return _md_tariff_parser_fail (p, p->line, _("key “%s” comes before any section"), key);
   if (*value == '\0')
-    return fail (p, p->line, _("key “%s” has no value"), key);
+    return _md_tariff_parser_fail (p, p->line, _("key “%s” has no value"), key);
   if (g_hash_table_lookup_extended (p->keys, key, NULL, (gpointer *) &first))
-    return fail (p, p->line, _("key “%s” is given twice (first on line %u)"), key,
+    return _md_tariff_parser_fail (p, p->line, _("key “%s” is given twice (first on line %u)"), key,
                  GPOINTER_TO_UINT (first));
   g_hash_table_insert (p->keys, g_strdup (key), GUINT_TO_POINTER (p->line));
 
@@ -607,294 +530,6 @@ handle_line (Parser *p,
     }
 }
 
-static char *
-minutes_text (guint minutes)
-{
-  return g_strdup_printf ("%02u:%02u", minutes / 60, minutes % 60);
-}
-
-/* Sorts a table by start (stable, lines follow) and checks that it covers
- * 00:00-24:00 exactly once with defined rates. */
-static gboolean
-check_table (Parser *p,
-             guint   idx)
-{
-  MdTouTable *table = &p->t->tables[idx];
-  guint *lines = p->period_line[idx];
-  guint expected = 0;
-  guint last_line = 0;
-
-  if (table->n_periods == 0)
-    return fail (p, p->table_line[idx], _("the table has no periods"));
-
-  for (guint i = 1; i < table->n_periods; i++)
-    for (guint j = i; j > 0 && table->periods[j - 1].start > table->periods[j].start; j--)
-      {
-        MdPeriod tp = table->periods[j];
-        guint tl = lines[j];
-
-        table->periods[j] = table->periods[j - 1];
-        lines[j] = lines[j - 1];
-        table->periods[j - 1] = tp;
-        lines[j - 1] = tl;
-      }
-
-  for (guint i = 0; i < table->n_periods; i++)
-    {
-      const MdPeriod *period = &table->periods[i];
-      g_autofree char *a = minutes_text (expected);
-      g_autofree char *b = minutes_text (period->start);
-
-      if (period->start > expected)
-        return fail (p, lines[i], _("gap in the periods from %s to %s"), a, b);
-      if (period->start < expected)
-        return fail (p, lines[i], _("the period from %s overlaps the period before it"), b);
-      if (!(p->t->rates_defined & (1u << period->rate)))
-        return fail (p, lines[i], _("rate “%s” is not defined in [rates]"),
-                     md_rate_to_string (period->rate));
-      expected = period->end;
-      last_line = lines[i];
-    }
-  if (expected != 24 * 60)
-    {
-      g_autofree char *a = minutes_text (expected);
-
-      return fail (p, last_line, _("the periods end at %s, not at 24:00"), a);
-    }
-  return TRUE;
-}
-
-static gboolean
-check_named_tables (Parser *p)
-{
-  MdTariff *t = p->t;
-  guint owner[13][32] = { { 0 } };
-  guint days_owner[7] = { 0 };
-
-  for (guint i = 1; i < t->n_tables; i++)
-    {
-      MdTouTable *table = &t->tables[i];
-      gboolean day_kind = table->days != 0 || table->holidays != NULL;
-
-      if (p->has_from[i] != p->has_to[i])
-        return fail (p, p->season_line[i], _("a season needs both from= and to="));
-      if (table->seasonal && day_kind)
-        return fail (p, p->season_line[i],
-                     _("a table is for a season (from=, to=) or for days (days=, holidays=), "
-                       "not both"));
-      if (!table->seasonal && !day_kind)
-        return fail (p, p->table_line[i],
-                     _("the table applies to no day: give from= and to=, or days= or holidays="));
-      if (table->workdays != NULL && table->days == 0)
-        return fail (p, p->table_line[i], _("workdays= needs days="));
-
-      if (table->seasonal)
-        for (guint m = 1; m <= 12; m++)
-          for (guint d = 1; d <= g_date_get_days_in_month ((GDateMonth) m, 2000); d++)
-            {
-              guint md = m * 100 + d;
-              gboolean in = table->from_md <= table->to_md ?
-                            (md >= table->from_md && md <= table->to_md) :
-                            (md >= table->from_md || md <= table->to_md);
-
-              if (!in)
-                continue;
-              if (owner[m][d] != 0)
-                return fail (p, p->season_line[i], _("the season overlaps [periods.%s]"),
-                             t->tables[owner[m][d]].name);
-              owner[m][d] = i;
-            }
-
-      for (guint d = 0; d < 7; d++)
-        if (table->days & (1u << d))
-          {
-            if (days_owner[d] != 0)
-              return fail (p, p->days_line[i], _("a day is already in [periods.%s]"),
-                           t->tables[days_owner[d]].name);
-            days_owner[d] = i;
-          }
-
-      for (guint j = 1; j < i && table->holidays != NULL; j++)
-        for (guint k = 0; t->tables[j].holidays != NULL && k < table->holidays->len; k++)
-          for (guint l = 0; l < t->tables[j].holidays->len; l++)
-            if (g_array_index (table->holidays, guint32, k) ==
-                g_array_index (t->tables[j].holidays, guint32, l))
-              return fail (p, p->holidays_line[i], _("a holiday is already in [periods.%s]"),
-                           t->tables[j].name);
-
-      for (guint k = 0; table->holidays != NULL && table->workdays != NULL &&
-                        k < table->workdays->len; k++)
-        for (guint l = 0; l < table->holidays->len; l++)
-          if (g_array_index (table->workdays, guint32, k) ==
-              g_array_index (table->holidays, guint32, l))
-            return fail (p, p->holidays_line[i], _("a date is both a holiday and a workday"));
-    }
-  return TRUE;
-}
-
-static gboolean
-check_tiers (Parser *p)
-{
-  MdTariff *t = p->t;
-  guint month = 1, day = 1;
-
-  if (p->tiers_line == 0)
-    {
-      t->tier_period = MD_TIER_PERIOD_NONE;
-      t->n_tiers = 1;
-      t->tiers[0] = (MdTier) { 0, MD_TIER_OPEN, 0 };
-      return TRUE;
-    }
-  if (p->tier_period_line == 0)
-    return fail (p, p->tiers_line, _("[tiers] needs period=month or period=year"));
-  if (t->n_tiers == 0)
-    return fail (p, p->tiers_line, _("[tiers] has no tiers"));
-  for (guint i = 1; i < t->n_tiers; i++)
-    if (t->tiers[i].from < t->tiers[i - 1].from)
-      return fail (p, p->tier_line[i], _("tiers are out of order: list them from 0 upwards"));
-  if (t->tiers[0].from != 0)
-    return fail (p, p->tier_line[0], _("the first tier must start at 0"));
-  for (guint i = 1; i < t->n_tiers; i++)
-    {
-      const MdTier *prev = &t->tiers[i - 1];
-      g_autofree char *prev_to = NULL;
-
-      if (prev->to == MD_TIER_OPEN)
-        return fail (p, p->tier_line[i], _("a tier follows the open tier of line %u"),
-                     p->tier_line[i - 1]);
-      prev_to = _md_quantity_to_text (prev->to);
-      if (t->tiers[i].from > prev->to)
-        return fail (p, p->tier_line[i], _("gap between tiers: the tier before ends at %s"),
-                     prev_to);
-      if (t->tiers[i].from < prev->to)
-        return fail (p, p->tier_line[i], _("tiers overlap: the tier before ends at %s"), prev_to);
-    }
-  if (t->tiers[t->n_tiers - 1].to != MD_TIER_OPEN)
-    return fail (p, p->tier_line[t->n_tiers - 1],
-                 _("the last tier must be open, like “4800-=0.3000”"));
-
-  if (p->tier_start != NULL)
-    {
-      const char *s = p->tier_start;
-
-      if (t->tier_period == MD_TIER_PERIOD_YEAR)
-        {
-          if (strlen (s) != 5 || s[2] != '-' || !parse_two_digits (s, &month) ||
-              !parse_two_digits (s + 3, &day) ||
-              !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, 2001))
-            return fail (p, p->tier_start_line,
-                         _("“%s” is not a start date for yearly tiers (MM-DD, not 02-29)"), s);
-        }
-      else if (strlen (s) != 2 || !parse_two_digits (s, &day) || day < 1 || day > 28)
-        return fail (p, p->tier_start_line,
-                     _("“%s” is not a start day for monthly tiers (01 to 28)"), s);
-    }
-  t->tier_start_month = month;
-  t->tier_start_day = day;
-  return TRUE;
-}
-
-static gboolean
-check_components (Parser *p)
-{
-  MdTariff *t = p->t;
-  MdPrice fixed = 0;
-  gboolean has_rest = FALSE;
-
-  if (p->components_line == 0)
-    {
-      t->n_components = 1;
-      t->components[0] = (MdComponent) { g_strdup ("energy"), 0, TRUE };
-      return TRUE;
-    }
-  for (guint i = 0; i < t->n_components; i++)
-    {
-      if (t->components[i].rest)
-        has_rest = TRUE;
-      else
-        fixed += t->components[i].price;
-    }
-  if (!has_rest)
-    return fail (p, p->components_line,
-                 _("one component must be “rest”: what is left of the price"));
-
-  /* Surcharges are ≥ 0, so the base rates are the smallest prices. */
-  for (guint r = 0; r < MD_N_RATES; r++)
-    if ((t->rates_defined & (1u << r)) && fixed > t->rates[r])
-      {
-        g_autofree char *sum = md_price_format (fixed);
-        g_autofree char *rate = md_price_format (t->rates[r]);
-
-        return fail (p, p->components_line,
-                     _("the fixed components add up to %s, more than the %s rate %s"),
-                     sum, md_rate_to_string ((MdRate) r), rate);
-      }
-  return TRUE;
-}
-
-static gboolean
-finish (Parser *p)
-{
-  MdTariff *t = p->t;
-  g_autoptr(GDateTime) valid_from = NULL;
-
-  if (p->tariff_line == 0)
-    return fail (p, p->last_line, _("the file has no [tariff] section"));
-  if (t->id == NULL)
-    return fail (p, p->tariff_line, _("[tariff] needs id="));
-  if (t->name == NULL)
-    return fail (p, p->tariff_line, _("[tariff] needs name="));
-  if (p->unit_line == 0)
-    return fail (p, p->tariff_line, _("[tariff] needs unit="));
-  if (p->valid_from == NULL)
-    return fail (p, p->tariff_line, _("[tariff] needs valid-from="));
-  if (t->zone == NULL)
-    t->zone = p->site_zone != NULL ? g_time_zone_ref (p->site_zone) : g_time_zone_new_local ();
-  if (!(valid_from = g_date_time_new_from_iso8601 (p->valid_from, t->zone)))
-    return fail (p, p->valid_from_line,
-                 _("“%s” is not a date and time (like 2026-01-01T00:00:00+08:00)"),
-                 p->valid_from);
-  {
-    g_autoptr(GDateTime) local = g_date_time_to_timezone (valid_from, t->zone);
-
-    /* Canonical text writes valid-from with a ±HH:MM offset and a 4-digit
-     * year; old local mean times have offsets in seconds. */
-    if (g_date_time_get_year (local) < 1970 ||
-        g_date_time_get_utc_offset (local) % G_TIME_SPAN_MINUTE != 0)
-      return fail (p, p->valid_from_line, _("“%s” is before 1970"), p->valid_from);
-  }
-  t->valid_from = g_date_time_to_unix (valid_from);
-
-  if (p->rates_line == 0)
-    return fail (p, p->last_line, _("the file has no [rates] section"));
-  if (!(t->rates_defined & (1u << MD_RATE_FLAT)))
-    return fail (p, p->rates_line, _("[rates] needs flat="));
-
-  t->time_of_use = p->has_default_table;
-  if (!p->has_default_table)
-    {
-      for (guint r = 0; r < MD_N_RATES; r++)
-        if (r != MD_RATE_FLAT && (t->rates_defined & (1u << r)))
-          return fail (p, p->rate_line[r], _("rate “%s” needs a [periods] table"),
-                       md_rate_to_string ((MdRate) r));
-      if (t->n_tables > 1)
-        return fail (p, p->table_line[1], _("[periods.%s] needs a [periods] table"),
-                     t->tables[1].name);
-      t->tables[0].n_periods = 1;
-      t->tables[0].periods[0] = (MdPeriod) { 0, 24 * 60, MD_RATE_FLAT };
-    }
-  else
-    {
-      for (guint i = 0; i < t->n_tables; i++)
-        if (!check_table (p, i))
-          return FALSE;
-      if (!check_named_tables (p))
-        return FALSE;
-    }
-
-  return check_tiers (p) && check_components (p);
-}
-
 static gboolean
 parse_text (Parser     *p,
             const char *text,
@@ -913,13 +548,13 @@ parse_text (Parser     *p,
       g_autofree char *line = NULL;
 
       if ((gsize) (pos - text) + len > MD_TARIFF_MAX_FILE_SIZE)
-        return fail (p, p->line, _("the file is longer than %u bytes"), MD_TARIFF_MAX_FILE_SIZE);
+        return _md_tariff_parser_fail (p, p->line, _("the file is longer than %u bytes"), MD_TARIFF_MAX_FILE_SIZE);
       if (len > 0 && pos[len - 1] == '\r')
         len--;
       if (len > MAX_LINE_LENGTH)
-        return fail (p, p->line, _("the line is longer than %u bytes"), MAX_LINE_LENGTH);
+        return _md_tariff_parser_fail (p, p->line, _("the line is longer than %u bytes"), MAX_LINE_LENGTH);
       if (memchr (pos, '\0', len) != NULL || !g_utf8_validate (pos, (gssize) len, NULL))
-        return fail (p, p->line, _("the line is not valid UTF-8 text"));
+        return _md_tariff_parser_fail (p, p->line, _("the line is not valid UTF-8 text"));
 
       line = g_strndup (pos, len);
       if (!handle_line (p, line))
@@ -933,7 +568,7 @@ parse_text (Parser     *p,
   if (p->last_line == 0)
     p->last_line = 1;
 
-  return finish (p);
+  return _md_tariff_parser_finish (p);
 }
 
 /**
