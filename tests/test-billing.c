@@ -173,6 +173,40 @@ test_billing_intervals (void)
     }
 }
 
+/* A zone with clock changes: 02:30 does not exist on 2026-03-29 in Berlin
+ * and 02:30 happens twice on 2026-10-25. Billing across them still puts every
+ * Wh somewhere and adds up. */
+static void
+test_billing_clock_change (void)
+{
+  static const char text[] =
+    "[tariff]\nid=DST\nname=DST\nunit=kWh\nvalid-from=2026-01-01T00:00:00\n"
+    "timezone=Europe/Berlin\n[rates]\nflat=0.3000\nvalley=0.1000\n"
+    "[periods]\n00:00-02:30=valley\n02:30-24:00=flat\n";
+  g_autoptr(MdTariff) t = test_tariff_from_text (text);
+  g_autoptr(MdTariffHistory) h = test_history_of (t, NULL);
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  static const char * const days[] = { "2026-03-29", "2026-10-25" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (days); i++)
+    {
+      g_autofree char *a = g_strdup_printf ("%sT00:00:00", days[i]);
+      g_autofree char *b = g_strdup_printf ("%sT06:00:00", days[i]);
+      g_autoptr(GDateTime) da = g_date_time_new_from_iso8601 (a, berlin);
+      g_autoptr(GDateTime) db = g_date_time_new_from_iso8601 (b, berlin);
+      MdReading r[] = {
+        { g_date_time_to_unix (da), 0 },
+        { g_date_time_to_unix (da) + 3600, 1000 },
+        { g_date_time_to_unix (db), 7000 },
+      };
+      g_autoptr(MdBill) bill = bill_series (h, r, G_N_ELEMENTS (r), 0);
+
+      g_assert_cmpint (bill->energy, ==, 7000);
+      g_assert_cmpint (bill->energy_by_rate[MD_RATE_VALLEY], >, 1000);
+      g_assert_cmpint (bill->energy_by_rate[MD_RATE_FLAT], >, 0);
+    }
+}
+
 static void
 test_billing_money (void)
 {
@@ -696,6 +730,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/meterdesk/core/billing/intervals", test_billing_intervals);
+  g_test_add_func ("/meterdesk/core/billing/clock-change", test_billing_clock_change);
   g_test_add_func ("/meterdesk/core/billing/money", test_billing_money);
   g_test_add_func ("/meterdesk/core/billing/version-change", test_billing_version_change);
   g_test_add_func ("/meterdesk/core/billing/rate-registers", test_billing_rate_registers);

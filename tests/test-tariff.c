@@ -271,6 +271,35 @@ test_tariff_components (void)
 }
 
 static void
+test_tariff_comments (void)
+{
+  static const char text[] =
+    "\xef\xbb\xbf; leading comment\r\n"
+    "# another\r\n"
+    "[tariff]   ; header comment\r\n"
+    "id = B3.lighting\r\n"
+    "name=3#楼公共照明 ;a comment after a blank\r\n"
+    "unit=m³\r\n"
+    "valid-from=2026-01-01T00:00:00+08:00\r\n"
+    "timezone=+08:00\r\n"
+    "[rates]\r\n"
+    "平=1.5\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdTariff) t = md_tariff_new_from_text (text, -1, NULL, &error);
+  g_autofree char *canon = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (md_tariff_get_id (t), ==, "B3.lighting");
+  g_assert_cmpstr (md_tariff_get_name (t), ==, "3#楼公共照明");
+  g_assert_cmpint (md_tariff_get_unit (t), ==, MD_TARIFF_UNIT_M3);
+  g_assert_cmpint (md_tariff_get_rate (t, MD_RATE_FLAT), ==, 15000);
+  g_assert_false (md_tariff_is_time_of_use (t));
+  canon = md_tariff_to_text (t);
+  g_assert_nonnull (strstr (canon, "unit=m3\n"));
+  g_assert_nonnull (strstr (canon, "flat=1.5000\n"));
+}
+
+static void
 test_tariff_site_zone (void)
 {
   static const char text[] =
@@ -680,6 +709,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/core/tariff/leap-day-season", test_tariff_leap_day_season);
   g_test_add_func ("/meterdesk/core/tariff/tier-period-start", test_tariff_tier_period_start);
   g_test_add_func ("/meterdesk/core/tariff/components", test_tariff_components);
+  g_test_add_func ("/meterdesk/core/tariff/comments", test_tariff_comments);
   g_test_add_func ("/meterdesk/core/tariff/site-zone", test_tariff_site_zone);
   g_test_add_func ("/meterdesk/core/tariff/history", test_tariff_history);
   g_test_add_func ("/meterdesk/core/tariff/mutations", test_tariff_mutations);
