@@ -350,6 +350,21 @@ test_billing_errors (void)
   g_assert_cmpint (st.last_time, ==, before.last_time);
   g_assert_cmpint (st.used, ==, before.used);
 
+  /* A damaged stored state is refused. */
+  {
+    g_autoptr(JsonNode) bad = json_from_string ("{\"used\":\"1.0\",\"version\":1,"
+                                                "\"residuals\":[[0,0,0,100000]]}", NULL);
+    g_autoptr(JsonNode) worse = json_from_string ("[1,2]", NULL);
+    MdBillState loaded;
+
+    g_assert_false (md_bill_state_from_json (bad, &loaded, &error));
+    g_assert_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_STATE);
+    g_clear_error (&error);
+    g_assert_false (md_bill_state_from_json (worse, &loaded, &error));
+    g_assert_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_STATE);
+    g_clear_error (&error);
+  }
+
   /* No version before 2026. */
   g_assert_null (md_bill_plan_new (h, test_unix_at ("2025-12-31T23:00:00"), base, &error));
   g_assert_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_NOT_IN_FORCE);

@@ -281,7 +281,11 @@ md_readings_parse (const char  *text,
   ctx.fields = fields;
 
   if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-    g_error ("libcsv could not start");
+    {
+      g_set_error_literal (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_READINGS,
+                           _("Out of memory reading the readings"));
+      return NULL;
+    }
 
   if (end - pos >= 3 && memcmp (pos, "\xef\xbb\xbf", 3) == 0)
     pos += 3;
