@@ -577,7 +577,8 @@ test_billing_properties (void)
       g_autoptr(GArray) sum_whole = g_array_new (FALSE, TRUE, sizeof (Sum));
       g_autoptr(GArray) sum_halves = g_array_new (FALSE, TRUE, sizeof (Sum));
       g_autoptr(JsonNode) json = NULL;
-      MdEnergy start_use = g_rand_int_range (rand, 0, 10) == 0 ? 0 : g_rand_int_range (rand, 0, 6000000);
+      MdEnergy start_use = g_rand_int_range (rand, 0, 10) == 0 ? 0 : g_rand_int_range (rand, 0,
+                                                                                       6000000);
       MdBillState st_whole, st_half;
       guint k = (guint) g_rand_int_range (rand, 0, (gint32) n);
 
@@ -680,7 +681,8 @@ test_readings_parse (void)
   g_assert_cmpint (g_array_index (r->readings, MdReading, 3).time, ==,
                    test_unix_at ("2026-03-02T00:45:00"));
 
-  plan = md_bill_plan_new (h, test_unix_at ("2026-03-02T00:00:00"), test_unix_at ("2026-03-02T00:45:00"),
+  plan = md_bill_plan_new (h, test_unix_at ("2026-03-02T00:00:00"),
+                           test_unix_at ("2026-03-02T00:45:00"),
                            NULL);
   md_bill_state_init (&st, r->start_use);
   bill = md_readings_bill (r, plan, &st, &error);

@@ -133,7 +133,8 @@ test_random_tariff_text (GRand      *rand,
         }
       if (g_rand_boolean (rand))
         {
-          g_string_append (out, "[periods.weekend]\ndays=sat,sun\nholidays=2026-10-01,2027-01-01\n");
+          g_string_append (out,
+                           "[periods.weekend]\ndays=sat,sun\nholidays=2026-10-01,2027-01-01\n");
           append_table (out, rand);
         }
     }

@@ -326,7 +326,8 @@ test_tariff_history (void)
 {
   g_autoptr(MdTariffHistory) h = md_tariff_history_new ();
   g_autoptr(MdTariff) v1 = test_load_tariff ("res-2026.ini");
-  g_autoptr(MdTariff) v2 = test_tariff_with_valid_from ("res-2026.ini", "2026-07-01T00:00:00+08:00");
+  g_autoptr(MdTariff) v2 = test_tariff_with_valid_from ("res-2026.ini",
+                                                        "2026-07-01T00:00:00+08:00");
   g_autoptr(MdTariff) water = test_load_tariff ("water.ini");
   g_autoptr(GError) error = NULL;
 
@@ -646,7 +647,8 @@ test_quote_properties (void)
         }
 
       used = g_rand_int_range (rand, 0, 10) == 0 ?
-             md_tariff_get_tier (t, (guint) g_rand_int_range (rand, 0, (gint32) md_tariff_get_n_tiers (t)))->from :
+             md_tariff_get_tier (t, (guint) g_rand_int_range (rand, 0,
+                                                              (gint32) md_tariff_get_n_tiers (t)))->from :
              g_rand_int_range (rand, 0, 20000000);
       y = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 100) :
                                   g_rand_int_range (rand, 1, G_MAXINT32);

@@ -326,7 +326,10 @@ state_from_object (JsonObject  *o,
           gint64 v[4];
           JsonArray *ea;
 
-          if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (ea = json_node_get_array (e)) != 4)
+          if (!JSON_NODE_HOLDS_ARRAY (e))
+            return FALSE;
+          ea = json_node_get_array (e);
+          if (json_array_get_length (ea) != 4)
             return FALSE;
           for (guint j = 0; j < 4; j++)
             {

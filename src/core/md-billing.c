@@ -307,7 +307,8 @@ flush (Run     *run,
         if (!(t->rates_defined & (1u << r)))
           {
             g_set_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_READINGS,
-                         _("The meter counted energy at the %s rate, which tariff “%s” does not have"),
+                         _("The meter counted energy at the %s rate, "
+                           "which tariff “%s” does not have"),
                          md_rate_to_string ((MdRate) r), t->id);
             return FALSE;
           }
@@ -522,7 +523,8 @@ open_run (Run          *run,
   if (first_time == st->last_time && !first_matches)
     {
       g_set_error_literal (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_STATE,
-                           _("The first reading differs from the last reading billed at the same time"));
+                           _("The first reading differs from the last reading "
+                             "billed at the same time"));
       return FALSE;
     }
   *skip = first_time == st->last_time ? 1 : 0;

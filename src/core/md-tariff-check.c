@@ -14,10 +14,10 @@
  */
 
 gboolean
-_md_tariff_parser_fail (Parser     *p,
-                        guint       line,
-                        const char *format,
-                        ...)
+_md_tariff_fail (Parser     *p,
+                 guint       line,
+                 const char *format,
+                 ...)
 {
   g_autofree char *reason = NULL;
   va_list args;
@@ -58,7 +58,7 @@ check_table (Parser *p,
   guint last_line = 0;
 
   if (table->n_periods == 0)
-    return _md_tariff_parser_fail (p, p->table_line[idx], _("the table has no periods"));
+    return _md_tariff_fail (p, p->table_line[idx], _("the table has no periods"));
 
   for (guint i = 1; i < table->n_periods; i++)
     for (guint j = i; j > 0 && table->periods[j - 1].start > table->periods[j].start; j--)
@@ -79,12 +79,13 @@ check_table (Parser *p,
       g_autofree char *b = minutes_text (period->start);
 
       if (period->start > expected)
-        return _md_tariff_parser_fail (p, lines[i], _("gap in the periods from %s to %s"), a, b);
+        return _md_tariff_fail (p, lines[i], _("gap in the periods from %s to %s"), a, b);
       if (period->start < expected)
-        return _md_tariff_parser_fail (p, lines[i], _("the period from %s overlaps the period before it"), b);
+        return _md_tariff_fail (p, lines[i], _("the period from %s overlaps the period before it"),
+                                b);
       if (!(p->t->rates_defined & (1u << period->rate)))
-        return _md_tariff_parser_fail (p, lines[i], _("rate “%s” is not defined in [rates]"),
-                     md_rate_to_string (period->rate));
+        return _md_tariff_fail (p, lines[i], _("rate “%s” is not defined in [rates]"),
+                                md_rate_to_string (period->rate));
       expected = period->end;
       last_line = lines[i];
     }
@@ -92,7 +93,7 @@ check_table (Parser *p,
     {
       g_autofree char *a = minutes_text (expected);
 
-      return _md_tariff_parser_fail (p, last_line, _("the periods end at %s, not at 24:00"), a);
+      return _md_tariff_fail (p, last_line, _("the periods end at %s, not at 24:00"), a);
     }
   return TRUE;
 }
@@ -110,16 +111,17 @@ check_named_tables (Parser *p)
       gboolean day_kind = table->days != 0 || table->holidays != NULL;
 
       if (p->has_from[i] != p->has_to[i])
-        return _md_tariff_parser_fail (p, p->season_line[i], _("a season needs both from= and to="));
+        return _md_tariff_fail (p, p->season_line[i], _("a season needs both from= and to="));
       if (table->seasonal && day_kind)
-        return _md_tariff_parser_fail (p, p->season_line[i],
-                     _("a table is for a season (from=, to=) or for days (days=, holidays=), "
-                       "not both"));
+        return _md_tariff_fail (p, p->season_line[i],
+                                _("a table is for a season (from=, to=) or for days "
+                                  "(days=, holidays=), not both"));
       if (!table->seasonal && !day_kind)
-        return _md_tariff_parser_fail (p, p->table_line[i],
-                     _("the table applies to no day: give from= and to=, or days= or holidays="));
+        return _md_tariff_fail (p, p->table_line[i],
+                                _("the table applies to no day: give from= and to=, "
+                                  "or days= or holidays="));
       if (table->workdays != NULL && table->days == 0)
-        return _md_tariff_parser_fail (p, p->table_line[i], _("workdays= needs days="));
+        return _md_tariff_fail (p, p->table_line[i], _("workdays= needs days="));
 
       if (table->seasonal)
         for (guint m = 1; m <= 12; m++)
@@ -133,8 +135,8 @@ check_named_tables (Parser *p)
               if (!in)
                 continue;
               if (owner[m][d] != 0)
-                return _md_tariff_parser_fail (p, p->season_line[i], _("the season overlaps [periods.%s]"),
-                             t->tables[owner[m][d]].name);
+                return _md_tariff_fail (p, p->season_line[i], _("the season overlaps [periods.%s]"),
+                                        t->tables[owner[m][d]].name);
               owner[m][d] = i;
             }
 
@@ -142,8 +144,8 @@ check_named_tables (Parser *p)
         if (table->days & (1u << d))
           {
             if (days_owner[d] != 0)
-              return _md_tariff_parser_fail (p, p->days_line[i], _("a day is already in [periods.%s]"),
-                           t->tables[days_owner[d]].name);
+              return _md_tariff_fail (p, p->days_line[i], _("a day is already in [periods.%s]"),
+                                      t->tables[days_owner[d]].name);
             days_owner[d] = i;
           }
 
@@ -152,15 +154,17 @@ check_named_tables (Parser *p)
           for (guint l = 0; l < t->tables[j].holidays->len; l++)
             if (g_array_index (table->holidays, guint32, k) ==
                 g_array_index (t->tables[j].holidays, guint32, l))
-              return _md_tariff_parser_fail (p, p->holidays_line[i], _("a holiday is already in [periods.%s]"),
-                           t->tables[j].name);
+              return _md_tariff_fail (p, p->holidays_line[i],
+                                      _("a holiday is already in [periods.%s]"),
+                                      t->tables[j].name);
 
       for (guint k = 0; table->holidays != NULL && table->workdays != NULL &&
                         k < table->workdays->len; k++)
         for (guint l = 0; l < table->holidays->len; l++)
           if (g_array_index (table->workdays, guint32, k) ==
               g_array_index (table->holidays, guint32, l))
-            return _md_tariff_parser_fail (p, p->holidays_line[i], _("a date is both a holiday and a workday"));
+            return _md_tariff_fail (p, p->holidays_line[i],
+                                    _("a date is both a holiday and a workday"));
     }
   return TRUE;
 }
@@ -179,32 +183,35 @@ check_tiers (Parser *p)
       return TRUE;
     }
   if (p->tier_period_line == 0)
-    return _md_tariff_parser_fail (p, p->tiers_line, _("[tiers] needs period=month or period=year"));
+    return _md_tariff_fail (p, p->tiers_line, _("[tiers] needs period=month or period=year"));
   if (t->n_tiers == 0)
-    return _md_tariff_parser_fail (p, p->tiers_line, _("[tiers] has no tiers"));
+    return _md_tariff_fail (p, p->tiers_line, _("[tiers] has no tiers"));
   for (guint i = 1; i < t->n_tiers; i++)
     if (t->tiers[i].from < t->tiers[i - 1].from)
-      return _md_tariff_parser_fail (p, p->tier_line[i], _("tiers are out of order: list them from 0 upwards"));
+      return _md_tariff_fail (p, p->tier_line[i],
+                              _("tiers are out of order: list them from 0 upwards"));
   if (t->tiers[0].from != 0)
-    return _md_tariff_parser_fail (p, p->tier_line[0], _("the first tier must start at 0"));
+    return _md_tariff_fail (p, p->tier_line[0], _("the first tier must start at 0"));
   for (guint i = 1; i < t->n_tiers; i++)
     {
       const MdTier *prev = &t->tiers[i - 1];
       g_autofree char *prev_to = NULL;
 
       if (prev->to == MD_TIER_OPEN)
-        return _md_tariff_parser_fail (p, p->tier_line[i], _("a tier follows the open tier of line %u"),
-                     p->tier_line[i - 1]);
+        return _md_tariff_fail (p, p->tier_line[i], _("a tier follows the open tier of line %u"),
+                                p->tier_line[i - 1]);
       prev_to = _md_quantity_to_text (prev->to);
       if (t->tiers[i].from > prev->to)
-        return _md_tariff_parser_fail (p, p->tier_line[i], _("gap between tiers: the tier before ends at %s"),
-                     prev_to);
+        return _md_tariff_fail (p, p->tier_line[i],
+                                _("gap between tiers: the tier before ends at %s"),
+                                prev_to);
       if (t->tiers[i].from < prev->to)
-        return _md_tariff_parser_fail (p, p->tier_line[i], _("tiers overlap: the tier before ends at %s"), prev_to);
+        return _md_tariff_fail (p, p->tier_line[i], _("tiers overlap: the tier before ends at %s"),
+                                prev_to);
     }
   if (t->tiers[t->n_tiers - 1].to != MD_TIER_OPEN)
-    return _md_tariff_parser_fail (p, p->tier_line[t->n_tiers - 1],
-                 _("the last tier must be open, like “4800-=0.3000”"));
+    return _md_tariff_fail (p, p->tier_line[t->n_tiers - 1],
+                            _("the last tier must be open, like “4800-=0.3000”"));
 
   if (p->tier_start != NULL)
     {
@@ -215,12 +222,13 @@ check_tiers (Parser *p)
           if (strlen (s) != 5 || s[2] != '-' || !_md_parse_two_digits (s, &month) ||
               !_md_parse_two_digits (s + 3, &day) ||
               !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, 2001))
-            return _md_tariff_parser_fail (p, p->tier_start_line,
-                         _("“%s” is not a start date for yearly tiers (MM-DD, not 02-29)"), s);
+            return _md_tariff_fail (p, p->tier_start_line,
+                                    _("“%s” is not a start date for yearly tiers "
+                                      "(MM-DD, not 02-29)"), s);
         }
       else if (strlen (s) != 2 || !_md_parse_two_digits (s, &day) || day < 1 || day > 28)
-        return _md_tariff_parser_fail (p, p->tier_start_line,
-                     _("“%s” is not a start day for monthly tiers (01 to 28)"), s);
+        return _md_tariff_fail (p, p->tier_start_line,
+                                _("“%s” is not a start day for monthly tiers (01 to 28)"), s);
     }
   t->tier_start_month = month;
   t->tier_start_day = day;
@@ -248,8 +256,8 @@ check_components (Parser *p)
         fixed += t->components[i].price;
     }
   if (!has_rest)
-    return _md_tariff_parser_fail (p, p->components_line,
-                 _("one component must be “rest”: what is left of the price"));
+    return _md_tariff_fail (p, p->components_line,
+                            _("one component must be “rest”: what is left of the price"));
 
   /* Surcharges are ≥ 0, so the base rates are the smallest prices. */
   for (guint r = 0; r < MD_N_RATES; r++)
@@ -258,9 +266,9 @@ check_components (Parser *p)
         g_autofree char *sum = md_price_format (fixed);
         g_autofree char *rate = md_price_format (t->rates[r]);
 
-        return _md_tariff_parser_fail (p, p->components_line,
-                     _("the fixed components add up to %s, more than the %s rate %s"),
-                     sum, md_rate_to_string ((MdRate) r), rate);
+        return _md_tariff_fail (p, p->components_line,
+                                _("the fixed components add up to %s, more than the %s rate %s"),
+                                sum, md_rate_to_string ((MdRate) r), rate);
       }
   return TRUE;
 }
@@ -272,21 +280,21 @@ _md_tariff_parser_finish (Parser *p)
   g_autoptr(GDateTime) valid_from = NULL;
 
   if (p->tariff_line == 0)
-    return _md_tariff_parser_fail (p, p->last_line, _("the file has no [tariff] section"));
+    return _md_tariff_fail (p, p->last_line, _("the file has no [tariff] section"));
   if (t->id == NULL)
-    return _md_tariff_parser_fail (p, p->tariff_line, _("[tariff] needs id="));
+    return _md_tariff_fail (p, p->tariff_line, _("[tariff] needs id="));
   if (t->name == NULL)
-    return _md_tariff_parser_fail (p, p->tariff_line, _("[tariff] needs name="));
+    return _md_tariff_fail (p, p->tariff_line, _("[tariff] needs name="));
   if (p->unit_line == 0)
-    return _md_tariff_parser_fail (p, p->tariff_line, _("[tariff] needs unit="));
+    return _md_tariff_fail (p, p->tariff_line, _("[tariff] needs unit="));
   if (p->valid_from == NULL)
-    return _md_tariff_parser_fail (p, p->tariff_line, _("[tariff] needs valid-from="));
+    return _md_tariff_fail (p, p->tariff_line, _("[tariff] needs valid-from="));
   if (t->zone == NULL)
     t->zone = p->site_zone != NULL ? g_time_zone_ref (p->site_zone) : g_time_zone_new_local ();
   if (!(valid_from = g_date_time_new_from_iso8601 (p->valid_from, t->zone)))
-    return _md_tariff_parser_fail (p, p->valid_from_line,
-                 _("“%s” is not a date and time (like 2026-01-01T00:00:00+08:00)"),
-                 p->valid_from);
+    return _md_tariff_fail (p, p->valid_from_line,
+                            _("“%s” is not a date and time (like 2026-01-01T00:00:00+08:00)"),
+                            p->valid_from);
   {
     g_autoptr(GDateTime) local = g_date_time_to_timezone (valid_from, t->zone);
 
@@ -294,25 +302,25 @@ _md_tariff_parser_finish (Parser *p)
      * year; old local mean times have offsets in seconds. */
     if (g_date_time_get_year (local) < 1970 ||
         g_date_time_get_utc_offset (local) % G_TIME_SPAN_MINUTE != 0)
-      return _md_tariff_parser_fail (p, p->valid_from_line, _("“%s” is before 1970"), p->valid_from);
+      return _md_tariff_fail (p, p->valid_from_line, _("“%s” is before 1970"), p->valid_from);
   }
   t->valid_from = g_date_time_to_unix (valid_from);
 
   if (p->rates_line == 0)
-    return _md_tariff_parser_fail (p, p->last_line, _("the file has no [rates] section"));
+    return _md_tariff_fail (p, p->last_line, _("the file has no [rates] section"));
   if (!(t->rates_defined & (1u << MD_RATE_FLAT)))
-    return _md_tariff_parser_fail (p, p->rates_line, _("[rates] needs flat="));
+    return _md_tariff_fail (p, p->rates_line, _("[rates] needs flat="));
 
   t->time_of_use = p->has_default_table;
   if (!p->has_default_table)
     {
       for (guint r = 0; r < MD_N_RATES; r++)
         if (r != MD_RATE_FLAT && (t->rates_defined & (1u << r)))
-          return _md_tariff_parser_fail (p, p->rate_line[r], _("rate “%s” needs a [periods] table"),
-                       md_rate_to_string ((MdRate) r));
+          return _md_tariff_fail (p, p->rate_line[r], _("rate “%s” needs a [periods] table"),
+                                  md_rate_to_string ((MdRate) r));
       if (t->n_tables > 1)
-        return _md_tariff_parser_fail (p, p->table_line[1], _("[periods.%s] needs a [periods] table"),
-                     t->tables[1].name);
+        return _md_tariff_fail (p, p->table_line[1], _("[periods.%s] needs a [periods] table"),
+                                t->tables[1].name);
       t->tables[0].n_periods = 1;
       t->tables[0].periods[0] = (MdPeriod) { 0, 24 * 60, MD_RATE_FLAT };
     }

@@ -53,7 +53,7 @@ typedef struct
   guint       tier_start_line;
 } Parser;
 
-gboolean _md_tariff_parser_fail   (Parser     *p,
+gboolean _md_tariff_fail          (Parser     *p,
                                    guint       line,
                                    const char *format,
                                    ...) G_GNUC_PRINTF (3, 4);

@@ -23,7 +23,7 @@ static gboolean
 fail_with (Parser *p,
            GError *error)
 {
-  _md_tariff_parser_fail (p, p->line, "%s", error->message);
+  _md_tariff_fail (p, p->line, "%s", error->message);
   g_error_free (error);
   return FALSE;
 }
@@ -52,7 +52,7 @@ parse_month_day (Parser     *p,
   if (strlen (value) != 5 || value[2] != '-' ||
       !_md_parse_two_digits (value, &month) || !_md_parse_two_digits (value + 3, &day) ||
       !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, 2000))
-    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a month and day (MM-DD)"), value);
+    return _md_tariff_fail (p, p->line, _("“%s” is not a month and day (MM-DD)"), value);
   *out = month * 100 + day;
   return TRUE;
 }
@@ -71,7 +71,7 @@ parse_date (Parser     *p,
       !_md_parse_two_digits (value + 5, &month) || !_md_parse_two_digits (value + 8, &day) ||
       century * 100 + year < 1900 ||
       !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) (century * 100 + year)))
-    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a date (YYYY-MM-DD)"), value);
+    return _md_tariff_fail (p, p->line, _("“%s” is not a date (YYYY-MM-DD)"), value);
 
   g_date_clear (&date, 1);
   g_date_set_dmy (&date, (GDateDay) day, (GDateMonth) month, (GDateYear) (century * 100 + year));
@@ -98,7 +98,7 @@ parse_date_list (Parser      *p,
   g_autoptr(GArray) dates = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   if (g_strv_length (items) > MAX_DATES)
-    return _md_tariff_parser_fail (p, p->line, _("more than %u dates"), MAX_DATES);
+    return _md_tariff_fail (p, p->line, _("more than %u dates"), MAX_DATES);
 
   for (guint i = 0; items[i] != NULL; i++)
     {
@@ -111,7 +111,7 @@ parse_date_list (Parser      *p,
   g_array_sort (dates, compare_guint32);
   for (guint i = 1; i < dates->len; i++)
     if (g_array_index (dates, guint32, i) == g_array_index (dates, guint32, i - 1))
-      return _md_tariff_parser_fail (p, p->line, _("a date is listed twice"));
+      return _md_tariff_fail (p, p->line, _("a date is listed twice"));
 
   *out = g_steal_pointer (&dates);
   return TRUE;
@@ -173,15 +173,16 @@ handle_tariff (Parser     *p,
   if (g_str_equal (key, "id"))
     {
       if (!valid_id (value))
-        return _md_tariff_parser_fail (p, p->line, _("“%s” is not a tariff id (letters, digits, “-”, “_”, “.”)"),
-                     value);
+        return _md_tariff_fail (p, p->line,
+                                _("“%s” is not a tariff id (letters, digits, “-”, “_”, “.”)"),
+                                value);
       t->id = g_strdup (value);
       p->id_line = p->line;
     }
   else if (g_str_equal (key, "name"))
     {
       if (!valid_label (value, MAX_NAME_CHARS))
-        return _md_tariff_parser_fail (p, p->line, _("the name is too long or has control characters"));
+        return _md_tariff_fail (p, p->line, _("the name is too long or has control characters"));
       t->name = g_strdup (value);
       p->name_line = p->line;
     }
@@ -192,7 +193,7 @@ handle_tariff (Parser     *p,
       else if (g_str_equal (value, "m3") || g_str_equal (value, "m³"))
         t->unit = MD_TARIFF_UNIT_M3;
       else
-        return _md_tariff_parser_fail (p, p->line, _("unknown unit “%s” (kWh or m3)"), value);
+        return _md_tariff_fail (p, p->line, _("unknown unit “%s” (kWh or m3)"), value);
       p->unit_line = p->line;
     }
   else if (g_str_equal (key, "valid-from"))
@@ -205,12 +206,12 @@ handle_tariff (Parser     *p,
       GTimeZone *zone = g_time_zone_new_identifier (value);
 
       if (zone == NULL)
-        return _md_tariff_parser_fail (p, p->line, _("unknown time zone “%s”"), value);
+        return _md_tariff_fail (p, p->line, _("unknown time zone “%s”"), value);
       t->timezone_name = g_strdup (value);
       t->zone = zone;
     }
   else
-    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” in [%s]"), key, "tariff");
+    return _md_tariff_fail (p, p->line, _("unknown key “%s” in [%s]"), key, "tariff");
   return TRUE;
 }
 
@@ -222,10 +223,10 @@ handle_rates (Parser     *p,
   MdRate rate;
 
   if (!md_rate_from_string (key, &rate))
-    return _md_tariff_parser_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), key);
+    return _md_tariff_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), key);
   if (p->rate_line[rate] != 0)
-    return _md_tariff_parser_fail (p, p->line, _("rate “%s” is given twice (first on line %u)"),
-                 md_rate_to_string (rate), p->rate_line[rate]);
+    return _md_tariff_fail (p, p->line, _("rate “%s” is given twice (first on line %u)"),
+                            md_rate_to_string (rate), p->rate_line[rate]);
   if (!parse_price (p, value, MD_PARSE_POSITIVE, &p->t->rates[rate]))
     return FALSE;
   p->t->rates_defined |= 1u << rate;
@@ -251,9 +252,10 @@ parse_days (Parser     *p,
         if (g_ascii_strcasecmp (item, names[d]) == 0)
           break;
       if (d == 7)
-        return _md_tariff_parser_fail (p, p->line, _("unknown day “%s” (mon, tue, wed, thu, fri, sat, sun)"), item);
+        return _md_tariff_fail (p, p->line,
+                                _("unknown day “%s” (mon, tue, wed, thu, fri, sat, sun)"), item);
       if (days & (1u << d))
-        return _md_tariff_parser_fail (p, p->line, _("day “%s” is listed twice"), item);
+        return _md_tariff_fail (p, p->line, _("day “%s” is listed twice"), item);
       days |= 1u << d;
     }
   *out = days;
@@ -302,14 +304,17 @@ handle_periods (Parser     *p,
     }
 
   if (!parse_period_key (key, &start, &end))
-    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” (a period is HH:MM-HH:MM=rate)"), key);
+    return _md_tariff_fail (p, p->line, _("unknown key “%s” (a period is HH:MM-HH:MM=rate)"), key);
   if (end <= start)
-    return _md_tariff_parser_fail (p, p->line, _("period %s ends before it starts (split a period across midnight in two)"),
-                 key);
+    return _md_tariff_fail (p, p->line,
+                            _("period %s ends before it starts "
+                              "(split a period across midnight in two)"),
+                            key);
   if (!md_rate_from_string (value, &rate))
-    return _md_tariff_parser_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"), value);
+    return _md_tariff_fail (p, p->line, _("unknown rate “%s” (sharp, peak, flat or valley)"),
+                            value);
   if (table->n_periods == MD_TARIFF_MAX_PERIODS)
-    return _md_tariff_parser_fail (p, p->line, _("more than %u periods in a day"), MD_TARIFF_MAX_PERIODS);
+    return _md_tariff_fail (p, p->line, _("more than %u periods in a day"), MD_TARIFF_MAX_PERIODS);
 
   p->period_line[idx][table->n_periods] = p->line;
   table->periods[table->n_periods++] = (MdPeriod) { (guint16) start, (guint16) end, rate };
@@ -334,7 +339,7 @@ handle_tiers (Parser     *p,
       else if (g_str_equal (value, "year"))
         t->tier_period = MD_TIER_PERIOD_YEAR;
       else
-        return _md_tariff_parser_fail (p, p->line, _("unknown tier period “%s” (month or year)"), value);
+        return _md_tariff_fail (p, p->line, _("unknown tier period “%s” (month or year)"), value);
       p->tier_period_line = p->line;
       return TRUE;
     }
@@ -346,8 +351,9 @@ handle_tiers (Parser     *p,
     }
 
   if ((dash = strchr (key, '-')) == NULL)
-    return _md_tariff_parser_fail (p, p->line, _("unknown key “%s” (a tier is FROM-TO=surcharge or FROM-=surcharge)"),
-                 key);
+    return _md_tariff_fail (p, p->line,
+                            _("unknown key “%s” (a tier is FROM-TO=surcharge or FROM-=surcharge)"),
+                            key);
   from_text = g_strndup (key, (gsize) (dash - key));
   if (!md_energy_parse (from_text, 0, &tier.from, &error))
     return fail_with (p, error);
@@ -357,9 +363,9 @@ handle_tiers (Parser     *p,
     return FALSE;
 
   if (t->n_tiers == MD_TARIFF_MAX_TIERS)
-    return _md_tariff_parser_fail (p, p->line, _("more than %u tiers"), MD_TARIFF_MAX_TIERS);
+    return _md_tariff_fail (p, p->line, _("more than %u tiers"), MD_TARIFF_MAX_TIERS);
   if (tier.to <= tier.from)
-    return _md_tariff_parser_fail (p, p->line, _("tier %s ends before it starts"), key);
+    return _md_tariff_fail (p, p->line, _("tier %s ends before it starts"), key);
 
   p->tier_line[t->n_tiers] = p->line;
   t->tiers[t->n_tiers++] = tier;
@@ -375,14 +381,14 @@ handle_components (Parser     *p,
   MdComponent c = { NULL, 0, FALSE };
 
   if (!valid_label (key, 32))
-    return _md_tariff_parser_fail (p, p->line, _("“%s” is not a component name"), key);
+    return _md_tariff_fail (p, p->line, _("“%s” is not a component name"), key);
   if (t->n_components == MD_TARIFF_MAX_COMPONENTS)
-    return _md_tariff_parser_fail (p, p->line, _("more than %u components"), MD_TARIFF_MAX_COMPONENTS);
+    return _md_tariff_fail (p, p->line, _("more than %u components"), MD_TARIFF_MAX_COMPONENTS);
   if (g_str_equal (value, "rest"))
     {
       for (guint i = 0; i < t->n_components; i++)
         if (t->components[i].rest)
-          return _md_tariff_parser_fail (p, p->line, _("only one component can be the rest"));
+          return _md_tariff_fail (p, p->line, _("only one component can be the rest"));
       c.rest = TRUE;
     }
   else if (!parse_price (p, value, MD_PARSE_DEFAULT, &c.price))
@@ -410,8 +416,8 @@ start_section (Parser     *p,
   guint first;
 
   if (g_hash_table_lookup_extended (p->sections, name, NULL, (gpointer *) &first))
-    return _md_tariff_parser_fail (p, p->line, _("section [%s] is given twice (first on line %u)"), name,
-                 GPOINTER_TO_UINT (first));
+    return _md_tariff_fail (p, p->line, _("section [%s] is given twice (first on line %u)"), name,
+                            GPOINTER_TO_UINT (first));
   g_hash_table_insert (p->sections, g_strdup (name), GUINT_TO_POINTER (p->line));
   g_hash_table_remove_all (p->keys);
   p->table = NULL;
@@ -447,7 +453,8 @@ start_section (Parser     *p,
   else if (g_str_has_prefix (name, "periods.") && valid_table_name (name + strlen ("periods.")))
     {
       if (p->t->n_tables == MD_TARIFF_MAX_TABLES)
-        return _md_tariff_parser_fail (p, p->line, _("more than %u named period tables"), MD_TARIFF_MAX_TABLES - 1);
+        return _md_tariff_fail (p, p->line, _("more than %u named period tables"),
+                                MD_TARIFF_MAX_TABLES - 1);
       p->section = SECTION_PERIODS;
       p->table_index = p->t->n_tables++;
       p->table = &p->t->tables[p->table_index];
@@ -455,7 +462,7 @@ start_section (Parser     *p,
       p->table_line[p->table_index] = p->line;
     }
   else
-    return _md_tariff_parser_fail (p, p->line, _("unknown section [%s]"), name);
+    return _md_tariff_fail (p, p->line, _("unknown section [%s]"), name);
   return TRUE;
 }
 
@@ -489,27 +496,27 @@ handle_line (Parser *p,
       gsize len = strlen (s);
 
       if (s[len - 1] != ']')
-        return _md_tariff_parser_fail (p, p->line, _("a section header must end with “]”"));
+        return _md_tariff_fail (p, p->line, _("a section header must end with “]”"));
       name = g_strndup (s + 1, len - 2);
       g_strstrip (name);
       return start_section (p, name);
     }
 
   if ((eq = strchr (s, '=')) == NULL)
-    return _md_tariff_parser_fail (p, p->line, _("expected KEY=VALUE or [section]"));
+    return _md_tariff_fail (p, p->line, _("expected KEY=VALUE or [section]"));
   *eq = '\0';
   key = g_strchomp (s);
   value = g_strstrip (eq + 1);
 
   if (*key == '\0')
-    return _md_tariff_parser_fail (p, p->line, _("a key is missing before “=”"));
+    return _md_tariff_fail (p, p->line, _("a key is missing before “=”"));
   if (p->section == SECTION_NONE)
-    return _md_tariff_parser_fail (p, p->line, _("key “%s” comes before any section"), key);
+    return _md_tariff_fail (p, p->line, _("key “%s” comes before any section"), key);
   if (*value == '\0')
-    return _md_tariff_parser_fail (p, p->line, _("key “%s” has no value"), key);
+    return _md_tariff_fail (p, p->line, _("key “%s” has no value"), key);
   if (g_hash_table_lookup_extended (p->keys, key, NULL, (gpointer *) &first))
-    return _md_tariff_parser_fail (p, p->line, _("key “%s” is given twice (first on line %u)"), key,
-                 GPOINTER_TO_UINT (first));
+    return _md_tariff_fail (p, p->line, _("key “%s” is given twice (first on line %u)"), key,
+                            GPOINTER_TO_UINT (first));
   g_hash_table_insert (p->keys, g_strdup (key), GUINT_TO_POINTER (p->line));
 
   switch (p->section)
@@ -548,13 +555,14 @@ parse_text (Parser     *p,
       g_autofree char *line = NULL;
 
       if ((gsize) (pos - text) + len > MD_TARIFF_MAX_FILE_SIZE)
-        return _md_tariff_parser_fail (p, p->line, _("the file is longer than %u bytes"), MD_TARIFF_MAX_FILE_SIZE);
+        return _md_tariff_fail (p, p->line, _("the file is longer than %u bytes"),
+                                MD_TARIFF_MAX_FILE_SIZE);
       if (len > 0 && pos[len - 1] == '\r')
         len--;
       if (len > MAX_LINE_LENGTH)
-        return _md_tariff_parser_fail (p, p->line, _("the line is longer than %u bytes"), MAX_LINE_LENGTH);
+        return _md_tariff_fail (p, p->line, _("the line is longer than %u bytes"), MAX_LINE_LENGTH);
       if (memchr (pos, '\0', len) != NULL || !g_utf8_validate (pos, (gssize) len, NULL))
-        return _md_tariff_parser_fail (p, p->line, _("the line is not valid UTF-8 text"));
+        return _md_tariff_fail (p, p->line, _("the line is not valid UTF-8 text"));
 
       line = g_strndup (pos, len);
       if (!handle_line (p, line))
