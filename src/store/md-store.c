@@ -36,6 +36,28 @@ migration_compare (gconstpointer a,
   return (ma->version > mb->version) - (ma->version < mb->version);
 }
 
+/* md-store-resources.c registers the SQL from a constructor, and GLib
+ * finishes that lazily, under its lock, at the first lookup. Only a build
+ * without constructors needs registering here; the reference also keeps that
+ * object in the static library's link. (Registering on every open grew
+ * GLib's list each time, and g_static_resource_get_resource() returned NULL
+ * to a thread while another finished the lazy registration: a crash when
+ * terminals opened stores from several threads.) */
+static void
+ensure_resources (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_auto(GStrv) children = g_resources_enumerate_children (SQL_RESOURCE_DIR, 0, NULL);
+
+      if (children == NULL)
+        g_resources_register (md_store_get_resource ());
+      g_once_init_leave (&done, 1);
+    }
+}
+
 /* The migrations compiled into the program, in order. Backend-specific
  * companions ("NNNN-name.sqlite.sql") are looked up when applying. */
 static GPtrArray *
@@ -360,7 +382,7 @@ md_store_open (const char        *uri,
   g_return_val_if_fail (uri != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  g_resources_register (md_store_get_resource ());
+  ensure_resources ();
 
   self = g_object_new (MD_TYPE_STORE, NULL);
   self->uri = g_strdup (uri);
