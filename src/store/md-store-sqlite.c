@@ -84,34 +84,64 @@ stmt_array_free (gpointer data)
 }
 
 /* Create the file ourselves so it is born 0600: SQLite gives the -wal and
- * -shm files the database's own mode. */
+ * -shm files the database's own mode.
+ *
+ * The database path itself is never open()ed and close()d here: closing any
+ * descriptor of a file drops every POSIX lock this process holds on it, so a
+ * close racing with another thread's connection would silently unlock that
+ * connection. Instead a private temporary file is linked into place, which
+ * also makes creation atomic when several terminals start at once. */
 static gboolean
 create_file (const char  *path,
              GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = NULL;
+  int saved_errno;
   int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      int saved_errno = errno;
-
+      saved_errno = errno;
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
                    _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  tmp = g_build_filename (dir, ".meterdesk-new-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     {
-      int saved_errno = errno;
-
+      saved_errno = errno;
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
                    _("Cannot create the database %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
   close (fd);
-  return TRUE;
+
+  if (link (tmp, path) == 0 || errno == EEXIST)
+    {
+      g_unlink (tmp);
+      return TRUE;
+    }
+
+  /* No hard links here (some removable-media file systems): an exclusive
+   * create, closed at once. Only a connection that opened the new, empty
+   * file within that instant could lose its locks. */
+  g_unlink (tmp);
+  fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  if (errno == EEXIST)
+    return TRUE;
+
+  saved_errno = errno;
+  g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+               _("Cannot create the database %s: %s"), path, g_strerror (saved_errno));
+  return FALSE;
 }
 
 static gboolean
