@@ -173,6 +173,110 @@ query_text (MdStore     *self,
   return TRUE;
 }
 
+static gboolean
+query_int (MdStore     *self,
+           const char  *sql,
+           gint64      *out,
+           GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!query_text (self, sql, &text, error))
+    return FALSE;
+  *out = text != NULL ? g_ascii_strtoll (text, NULL, 10) : 0;
+  return TRUE;
+}
+
+typedef enum
+{
+  FILE_OURS,
+  FILE_EMPTY,
+  FILE_FOREIGN,
+} FileKind;
+
+/* What is in the file, decided under a write lock so that a terminal
+ * creating the database at this moment is waited for, not mistaken for a
+ * foreign program. Claims an empty file when @create; changes nothing
+ * otherwise. */
+static gboolean
+identify_file (MdStore   *self,
+               gboolean   create,
+               FileKind  *kind,
+               GError   **error)
+{
+  gint64 app_id = 0;
+  gint64 objects = 0;
+
+  if (!query_int (self, "PRAGMA application_id", &app_id, error))
+    return FALSE;
+  if (app_id == MD_STORE_APPLICATION_ID)
+    {
+      *kind = FILE_OURS;
+      return TRUE;
+    }
+  if (app_id != 0)
+    {
+      *kind = FILE_FOREIGN;
+      return TRUE;
+    }
+
+  if (!_md_sqlite_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!query_int (self, "PRAGMA application_id", &app_id, error) ||
+      !query_int (self, "SELECT count(*) FROM sqlite_schema", &objects, error))
+    goto rollback;
+
+  if (app_id == MD_STORE_APPLICATION_ID)
+    *kind = FILE_OURS;
+  else if (app_id != 0 || objects != 0)
+    *kind = FILE_FOREIGN;   /* not ours to touch */
+  else
+    *kind = FILE_EMPTY;
+
+  if (*kind == FILE_EMPTY && create)
+    {
+      g_autofree char *sql = g_strdup_printf ("PRAGMA application_id=%d", MD_STORE_APPLICATION_ID);
+
+      if (!_md_sqlite_exec (self, sql, error) || !_md_sqlite_exec (self, "COMMIT", error))
+        goto rollback;
+      *kind = FILE_OURS;
+      return TRUE;
+    }
+
+  sqlite3_exec (self->sqlite, "ROLLBACK", NULL, NULL, NULL);
+  return TRUE;
+
+rollback:
+  sqlite3_exec (self->sqlite, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Switching a new database to WAL needs an exclusive lock, and SQLite does
+ * not call the busy handler for it: terminals starting together on a fresh
+ * file would fail at once. Retry within the same budget as busy_timeout. */
+static gboolean
+set_wal (MdStore  *self,
+         char    **mode,
+         GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (query_text (self, "PRAGMA journal_mode=WAL", mode, &local_error))
+        return TRUE;
+      if (!g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_BUSY) ||
+          g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (g_random_int_range (2000, 20000));
+    }
+}
+
 gboolean
 _md_sqlite_open (MdStore     *self,
                  const char  *path,
@@ -180,8 +284,7 @@ _md_sqlite_open (MdStore     *self,
                  GError     **error)
 {
   g_autofree char *mode = NULL;
-  g_autofree char *app_id = NULL;
-  gint64 application_id;
+  FileKind kind;
   int rc;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -205,8 +308,7 @@ _md_sqlite_open (MdStore     *self,
   if (rc != SQLITE_OK)
     {
       _md_sqlite_set_error (self, rc, error);
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
+      goto fail;
     }
 
   sqlite3_extended_result_codes (self->sqlite, 1);
@@ -222,51 +324,44 @@ _md_sqlite_open (MdStore     *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (connection_pragmas); i++)
     if (!_md_sqlite_exec (self, connection_pragmas[i], error))
-      return FALSE;
+      goto fail;
 
-  if (!query_text (self, "PRAGMA application_id", &app_id, error))
+  /* Before anything is written: a foreign file must stay as it was (no
+   * journal mode switch), and so must an empty one we may not set up. */
+  if (!identify_file (self, create, &kind, error))
+    goto fail;
+  switch (kind)
     {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  application_id = app_id != NULL ? g_ascii_strtoll (app_id, NULL, 10) : 0;
-  if (application_id != 0 && application_id != MD_STORE_APPLICATION_ID)
-    {
+    case FILE_FOREIGN:
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_OURS,
                    _("%s is not a Meterdesk database"), path);
       return FALSE;
+    case FILE_EMPTY:
+      g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_INITIALIZED,
+                   _("The database %s has not been set up; run “meterdesk-cli init” first"),
+                   path);
+      return FALSE;
+    case FILE_OURS:
+    default:
+      break;
     }
 
-  if (!query_text (self, "PRAGMA journal_mode=WAL", &mode, error))
-    return FALSE;
+  if (!set_wal (self, &mode, error))
+    goto fail;
   if (g_strcmp0 (mode, "wal") != 0)
     {
       _md_store_set_error_literal (error, MD_STORE_ERROR_CANT_OPEN, "SQLite",
                                    "journal_mode=WAL was refused");
-      return FALSE;
-    }
-
-  if (application_id == 0)
-    {
-      g_autofree char *sql = g_strdup_printf ("PRAGMA application_id=%d", MD_STORE_APPLICATION_ID);
-      g_autofree char *schema_count = NULL;
-
-      /* A non-empty foreign database without our id is not ours to touch. */
-      if (!query_text (self, "SELECT count(*) FROM sqlite_schema", &schema_count, error))
-        return FALSE;
-      if (g_strcmp0 (schema_count, "0") != 0)
-        {
-          g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_OURS,
-                       _("%s is not a Meterdesk database"), path);
-          return FALSE;
-        }
-      if (create && !_md_sqlite_exec (self, sql, error))
-        return FALSE;
+      goto fail;
     }
 
   self->sqlite_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_array_free);
 
   return TRUE;
+
+fail:
+  g_prefix_error (error, "%s: ", path);
+  return FALSE;
 }
 
 void
