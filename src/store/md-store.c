@@ -364,7 +364,9 @@ md_store_default_uri (void)
 
 /**
  * md_store_open:
- * @uri: `sqlite:PATH`, a bare PATH, or a `postgresql://` connection URI
+ * @uri: `sqlite:PATH`, `sqlite://PATH`, a bare PATH, or a `postgresql://`
+ *   connection URI. A relative PATH is taken from the current directory at
+ *   the time of the call.
  *
  * Opens the database, sets up the connection as RELIABILITY.md asks and
  * brings the schema up to this program's version.
@@ -411,9 +413,12 @@ md_store_open (const char        *uri,
           return NULL;
         }
 
+      /* Resolved once, now: the store's path must not change meaning when
+       * the program later changes directory (backups, a second connection,
+       * messages). */
       self->backend = MD_STORE_BACKEND_SQLITE;
-      self->path = g_strdup (path);
-      if (!_md_sqlite_open (self, path, create, error))
+      self->path = g_canonicalize_filename (path, NULL);
+      if (!_md_sqlite_open (self, self->path, create, error))
         return NULL;
     }
 
