@@ -774,7 +774,12 @@ md_stmt_bind_blob (MdStmt        *stmt,
       int pos = sqlite3_bind_parameter_index (stmt->sqlite, name);
 
       g_return_if_fail (pos > 0);
-      sqlite3_bind_blob (stmt->sqlite, pos, data, (int) len, SQLITE_TRANSIENT);
+      /* SQLite binds NULL for a NULL pointer whatever the length; an empty
+       * blob is a value, as on PostgreSQL. */
+      if (len == 0)
+        sqlite3_bind_zeroblob (stmt->sqlite, pos, 0);
+      else
+        sqlite3_bind_blob (stmt->sqlite, pos, data, (int) len, SQLITE_TRANSIENT);
     }
   else
     pg_bind (stmt, index, g_memdup2 (len > 0 ? data : "", MAX (len, 1)), (int) len, 1,
