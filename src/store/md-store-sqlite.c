@@ -413,6 +413,7 @@ _md_sqlite_prepare (MdStore  *self,
                     GError  **error)
 {
   GPtrArray *idle = g_hash_table_lookup (self->sqlite_cache, stmt->sql);
+  const char *tail = NULL;
   int rc;
 
   if (idle != NULL && idle->len > 0)
@@ -422,11 +423,34 @@ _md_sqlite_prepare (MdStore  *self,
     }
 
   rc = sqlite3_prepare_v3 (self->sqlite, stmt->sql, -1, SQLITE_PREPARE_PERSISTENT,
-                           &stmt->sqlite, NULL);
+                           &stmt->sqlite, &tail);
   if (rc != SQLITE_OK)
     {
       _md_sqlite_set_error (self, rc, error);
       return FALSE;
+    }
+  if (stmt->sqlite == NULL)
+    {
+      _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "SQLite", "empty statement");
+      return FALSE;
+    }
+
+  /* SQLite would silently ignore everything after the first statement, and
+   * PostgreSQL refuses it: refuse it here too. Blanks, ';' and comments
+   * prepare to nothing. */
+  if (tail != NULL && *tail != '\0')
+    {
+      sqlite3_stmt *next = NULL;
+
+      rc = sqlite3_prepare_v2 (self->sqlite, tail, -1, &next, NULL);
+      sqlite3_finalize (next);
+      if (rc != SQLITE_OK || next != NULL)
+        {
+          _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "SQLite",
+                                       "cannot prepare more than one statement at once");
+          g_clear_pointer (&stmt->sqlite, sqlite3_finalize);
+          return FALSE;
+        }
     }
   return TRUE;
 }
