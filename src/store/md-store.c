@@ -507,25 +507,16 @@ rollback (MdStore *self)
 }
 
 static gboolean
-run_transaction (MdStore         *self,
-                 gboolean         write,
-                 MdStoreTxnFunc   func,
-                 gpointer         user_data,
-                 GError         **error)
+run_attempts (MdStore         *self,
+              gboolean         write,
+              MdStoreTxnFunc   func,
+              gpointer         user_data,
+              GError         **error)
 {
+  gboolean pg = self->backend == MD_STORE_BACKEND_POSTGRESQL;
   const char *begin;
 
-  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (self->txn_depth > 0)
-    {
-      /* Joined transactions share the outer one's fate and retries. */
-      g_return_val_if_fail (!write || self->txn_write, FALSE);
-      return func (self, user_data, error);
-    }
-
-  if (self->backend == MD_STORE_BACKEND_SQLITE)
+  if (!pg)
     begin = write ? "BEGIN IMMEDIATE" : "BEGIN";
   else
     begin = write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -594,6 +585,40 @@ run_transaction (MdStore         *self,
     }
 }
 
+static gboolean
+run_transaction (MdStore         *self,
+                 gboolean         write,
+                 MdStoreTxnFunc   func,
+                 gpointer         user_data,
+                 GError         **error)
+{
+  gboolean read_only_sqlite;
+  gboolean ok;
+
+  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (self->txn_depth > 0)
+    {
+      /* Joined transactions share the outer one's fate and retries. */
+      g_return_val_if_fail (!write || self->txn_write, FALSE);
+      return func (self, user_data, error);
+    }
+
+  /* A read transaction is read-only on both backends. On SQLite a write
+   * there would also turn the deferred BEGIN into the lock upgrade that
+   * fails with SQLITE_BUSY despite busy_timeout (RELIABILITY.md A10). */
+  read_only_sqlite = !write && self->backend == MD_STORE_BACKEND_SQLITE;
+  if (read_only_sqlite && !md_store_exec (self, "PRAGMA query_only=ON", error))
+    return FALSE;
+
+  ok = run_attempts (self, write, func, user_data, error);
+
+  if (read_only_sqlite)
+    md_store_exec (self, "PRAGMA query_only=OFF", NULL);
+  return ok;
+}
+
 /**
  * md_store_write:
  *
@@ -615,7 +640,8 @@ md_store_write (MdStore         *self,
 /**
  * md_store_read:
  *
- * Runs @func inside a read transaction: one consistent snapshot.
+ * Runs @func inside a read transaction: one consistent snapshot, in which
+ * writes fail with %MD_STORE_ERROR_READ_ONLY.
  */
 gboolean
 md_store_read (MdStore         *self,
