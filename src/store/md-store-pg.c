@@ -222,3 +222,117 @@ _md_pg_step (MdStmt  *stmt,
   stmt->pg_executed = FALSE;
   return FALSE;
 }
+
+static gboolean
+is_ident_start (guchar c)
+{
+  return g_ascii_isalpha (c) || c == '_' || c >= 0x80;
+}
+
+static gboolean
+is_ident_char (guchar c)
+{
+  return is_ident_start (c) || g_ascii_isdigit (c) || c == '$';
+}
+
+/* Skips a quoted string or identifier opened just before @p; a doubled
+ * quote is part of it, and with @backslash so is a backslash escape. */
+static const char *
+skip_quoted (const char *p,
+             char        quote,
+             gboolean    backslash)
+{
+  for (; *p != '\0'; p++)
+    {
+      if (backslash && *p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == quote)
+        {
+          if (p[1] != quote)
+            return p + 1;
+          p++;
+        }
+    }
+  return p;
+}
+
+/**
+ * _md_pg_count_params:
+ *
+ * The highest `$n` in @sql, skipping string literals (also E'' ones),
+ * quoted identifiers, comments, dollar-quoted text and identifiers that
+ * contain `$`, as PostgreSQL's own lexer does: libpq needs the number of
+ * parameters before the server sees the SQL, and a wrong count makes the
+ * server refuse the statement.
+ */
+guint
+_md_pg_count_params (const char *sql)
+{
+  const char *p = sql;
+  guint64 max = 0;
+
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '\'')
+        p = skip_quoted (p + 1, '\'', FALSE);
+      else if ((c == 'E' || c == 'e') && p[1] == '\'')
+        p = skip_quoted (p + 2, '\'', TRUE);
+      else if (c == '"')
+        p = skip_quoted (p + 1, '"', FALSE);
+      else if (c == '-' && p[1] == '-')
+        {
+          while (*p != '\0' && *p != '\n')
+            p++;
+        }
+      else if (c == '/' && p[1] == '*')
+        {
+          guint depth = 1;
+
+          for (p += 2; *p != '\0' && depth > 0; p++)
+            {
+              if (p[0] == '/' && p[1] == '*')
+                depth++, p++;
+              else if (p[0] == '*' && p[1] == '/')
+                depth--, p++;
+            }
+        }
+      else if (c == '$' && g_ascii_isdigit (p[1]))
+        {
+          char *end = NULL;
+          guint64 n = g_ascii_strtoull (p + 1, &end, 10);
+
+          max = MAX (max, n);
+          p = end;
+        }
+      else if (c == '$')
+        {
+          /* $$…$$ or $tag$…$tag$ */
+          const char *q = p + 1;
+
+          if (is_ident_start ((guchar) *q))
+            while (is_ident_char ((guchar) *q) && *q != '$')
+              q++;
+          if (*q == '$')
+            {
+              g_autofree char *tag = g_strndup (p, (gsize) (q - p + 1));
+              const char *close = strstr (q + 1, tag);
+
+              p = close != NULL ? close + strlen (tag) : q + 1 + strlen (q + 1);
+            }
+          else
+            p++;
+        }
+      else if (is_ident_start (c))
+        {
+          while (is_ident_char ((guchar) *p))
+            p++;
+        }
+      else
+        p++;
+    }
+
+  /* PostgreSQL's own limit; a larger number is an error the server reports. */
+  return (guint) MIN (max, 65535);
+}

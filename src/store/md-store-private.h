@@ -92,5 +92,6 @@ gboolean _md_pg_step                 (MdStmt      *stmt,
 gboolean _md_pg_check_result         (MdStore     *self,
                                       PGresult    *result,
                                       GError     **error);
+guint    _md_pg_count_params         (const char  *sql);
 
 G_END_DECLS

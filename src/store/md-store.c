@@ -683,11 +683,8 @@ md_store_prepare (MdStore     *self,
   else
     {
       /* Count $n to size the parameter arrays; the server parses the SQL. */
-      guint max = 0;
+      guint max = _md_pg_count_params (sql);
 
-      for (const char *p = sql; *p; p++)
-        if (*p == '$' && g_ascii_isdigit (p[1]))
-          max = MAX (max, (guint) g_ascii_strtoull (p + 1, NULL, 10));
       stmt->n_params = max;
       stmt->pg_values = g_new0 (char *, max + 1);
       stmt->pg_lengths = g_new0 (int, max + 1);
