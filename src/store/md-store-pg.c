@@ -193,6 +193,7 @@ _md_pg_step (MdStmt  *stmt,
     {
       PGresult *result;
 
+      g_clear_pointer (&stmt->pg_result, PQclear);
       if (!ensure_connected (self, error))
         return FALSE;
 
@@ -217,8 +218,9 @@ _md_pg_step (MdStmt  *stmt,
       return TRUE;
     }
 
-  /* Like sqlite3_reset(): stepping again re-runs the statement. */
-  g_clear_pointer (&stmt->pg_result, PQclear);
+  /* Like sqlite3_reset(): stepping again re-runs the statement. The result
+   * stays until then for the column count and names, as SQLite keeps them. */
+  stmt->pg_row = PQntuples (stmt->pg_result);
   stmt->pg_executed = FALSE;
   return FALSE;
 }

@@ -885,6 +885,13 @@ md_stmt_changes (MdStmt *stmt)
   return stmt->changes;
 }
 
+/**
+ * md_stmt_get_n_columns:
+ *
+ * Returns: the number of result columns, known from the first
+ *   md_stmt_step() on (PostgreSQL learns it from running the statement),
+ *   also after the last row
+ */
 guint
 md_stmt_get_n_columns (MdStmt *stmt)
 {
