@@ -90,10 +90,11 @@ notice_cb (void       *arg,
   g_debug ("postgresql: %s", message);
 }
 
-gboolean
-_md_pg_open (MdStore     *self,
-             const char  *uri,
-             GError     **error)
+/* Every session, the first and each one after a reconnect, is set up the
+ * same way. */
+static gboolean
+setup_session (MdStore  *self,
+               GError  **error)
 {
   /* Lock waits are bounded like SQLite's busy_timeout; a runaway query is
    * stopped rather than left to hang a sales window. */
@@ -103,21 +104,35 @@ _md_pg_open (MdStore     *self,
     "SET statement_timeout = '300s';"
     "SET idle_in_transaction_session_timeout = '60s';"
     "SET TIME ZONE 'UTC';";
+  PGresult *result;
+  gboolean ok;
 
+  if (PQsetClientEncoding (self->pg, "UTF8") != 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  result = PQexec (self->pg, setup);
+  ok = _md_pg_check_result (self, result, error);
+  PQclear (result);
+  return ok;
+}
+
+gboolean
+_md_pg_open (MdStore     *self,
+             const char  *uri,
+             GError     **error)
+{
   self->pg = PQconnectdb (uri);
   if (self->pg == NULL || PQstatus (self->pg) != CONNECTION_OK)
     {
       set_connection_error (self, error);
       return FALSE;
     }
-  if (PQsetClientEncoding (self->pg, "UTF8") != 0)
-    {
-      set_connection_error (self, error);
-      return FALSE;
-    }
+  /* Kept across PQreset(). */
   PQsetNoticeProcessor (self->pg, notice_cb, NULL);
 
-  return _md_pg_exec (self, setup, error);
+  return setup_session (self, error);
 }
 
 void
@@ -146,7 +161,10 @@ ensure_connected (MdStore  *self,
       set_connection_error (self, error);
       return FALSE;
     }
-  return _md_pg_exec (self, "SET TIME ZONE 'UTC'", error);
+  /* A new session starts from the server's defaults: no lock timeout, the
+   * server's time zone and encoding. */
+  g_debug ("reconnected to PostgreSQL");
+  return setup_session (self, error);
 }
 
 gboolean
