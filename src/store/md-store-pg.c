@@ -168,6 +168,12 @@ ensure_connected (MdStore  *self,
 }
 
 gboolean
+_md_pg_connection_lost (MdStore *self)
+{
+  return PQstatus (self->pg) != CONNECTION_OK;
+}
+
+gboolean
 _md_pg_exec (MdStore     *self,
              const char  *sql,
              GError     **error)

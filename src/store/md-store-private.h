@@ -92,6 +92,7 @@ gboolean _md_pg_step                 (MdStmt      *stmt,
 gboolean _md_pg_check_result         (MdStore     *self,
                                       PGresult    *result,
                                       GError     **error);
+gboolean _md_pg_connection_lost      (MdStore     *self);
 guint    _md_pg_count_params         (const char  *sql);
 
 G_END_DECLS

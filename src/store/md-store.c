@@ -528,9 +528,17 @@ run_attempts (MdStore         *self,
 
       if (!md_store_exec (self, begin, &local_error))
         {
+          /* Nothing of this transaction has reached the server yet: a
+           * serialization failure, or a connection that died while idle
+           * (server restart, idle timeout), is safe to try again; the
+           * next BEGIN reconnects. */
           if (attempt < MD_STORE_MAX_ATTEMPTS &&
-              g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_RETRY))
-            continue;
+              (g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_RETRY) ||
+               (pg && _md_pg_connection_lost (self))))
+            {
+              g_debug ("BEGIN failed, attempt %u: %s", attempt, local_error->message);
+              continue;
+            }
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
