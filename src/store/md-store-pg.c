@@ -173,6 +173,21 @@ _md_pg_connection_lost (MdStore *self)
   return PQstatus (self->pg) != CONNECTION_OK;
 }
 
+/* After an error PostgreSQL ignores the rest of the transaction, and COMMIT
+ * then quietly rolls back: tell that apart before committing. */
+gboolean
+_md_pg_check_not_aborted (MdStore  *self,
+                          GError  **error)
+{
+  if (PQtransactionStatus (self->pg) != PQTRANS_INERROR)
+    return TRUE;
+
+  _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "PostgreSQL 25P02",
+                               _("a statement in the transaction failed, so all of it was "
+                                 "rolled back"));
+  return FALSE;
+}
+
 gboolean
 _md_pg_exec (MdStore     *self,
              const char  *sql,

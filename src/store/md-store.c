@@ -548,6 +548,11 @@ run_attempts (MdStore         *self,
       ok = func (self, user_data, &local_error);
       self->txn_depth = 0;
 
+      /* A body that went on after a failed statement would otherwise have
+       * its COMMIT quietly turned into a ROLLBACK by PostgreSQL. */
+      if (ok && pg && !_md_pg_check_not_aborted (self, &local_error))
+        ok = FALSE;
+
       if (ok)
         {
           if (md_store_exec (self, "COMMIT", &local_error))

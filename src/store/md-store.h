@@ -66,6 +66,13 @@ typedef struct _MdStmt MdStmt;
  *
  * The body of a transaction. It may run more than once when the backend asks
  * for a retry (PostgreSQL 40001/40P01), so it must only touch the database.
+ * Return %FALSE with @error set to roll back.
+ *
+ * A statement that fails inside the body ends the whole transaction on
+ * PostgreSQL (SQLite undoes just that statement). A body that carries on
+ * and returns %TRUE gets %MD_STORE_ERROR_FAILED ("PostgreSQL 25P02") rather
+ * than a commit; to tolerate an expected conflict, avoid it in SQL
+ * (`ON CONFLICT DO NOTHING`, `WHERE NOT EXISTS`).
  */
 typedef gboolean (*MdStoreTxnFunc) (MdStore  *store,
                                     gpointer  user_data,
