@@ -560,28 +560,41 @@ fsync_path (const char  *path,
   return TRUE;
 }
 
+/* Copies all of @from into @to in one backup step: one read snapshot of
+ * the source, one write transaction on the destination.
+ *
+ * In WAL mode that snapshot does not hold up the terminals' writes. Copying
+ * in small steps instead let every commit by another connection between two
+ * steps restart the copy from the first page: on a busy shop a large
+ * database never finished backing up. A lock held by another connection is
+ * waited for within the busy timeout. */
 static gboolean
 copy_database (sqlite3     *from,
                sqlite3     *to,
                GError     **error)
 {
   sqlite3_backup *backup = sqlite3_backup_init (to, "main", from, "main");
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
   int rc;
 
   if (backup == NULL)
     {
-      _md_store_set_error_literal (error, map_code (sqlite3_extended_errcode (to)), "SQLite backup",
+      g_autofree char *code = g_strdup_printf ("SQLite %d", sqlite3_extended_errcode (to));
+
+      _md_store_set_error_literal (error, map_code (sqlite3_extended_errcode (to)), code,
                                    sqlite3_errmsg (to));
       return FALSE;
     }
 
-  /* Small steps release the source between them so terminals keep selling;
-   * a change made meanwhile restarts the copy, which is what we want. */
   do
     {
-      rc = sqlite3_backup_step (backup, 256);
+      rc = sqlite3_backup_step (backup, -1);
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        sqlite3_sleep (5);
+        {
+          if (g_get_monotonic_time () >= deadline)
+            break;
+          sqlite3_sleep (5);
+        }
     }
   while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
 
@@ -618,6 +631,8 @@ md_store_backup_to (MdStore     *self,
 
   g_return_val_if_fail (MD_IS_STORE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  /* Inside a transaction the copy would include its uncommitted changes. */
+  g_return_val_if_fail (self->txn_depth == 0, FALSE);
 
   if (self->backend != MD_STORE_BACKEND_SQLITE)
     {
@@ -649,8 +664,23 @@ md_store_backup_to (MdStore     *self,
   if (!copy_database (self->sqlite, dest, error))
     goto out;
 
-  /* Fold any WAL into the file so the backup is a single self-contained file. */
-  sqlite3_exec (dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+  /* The copied header says WAL; make the backup a single self-contained
+   * file that opens read-only anywhere, and check that it took. */
+  {
+    sqlite3_stmt *stmt = NULL;
+    gboolean is_delete = FALSE;
+
+    if (sqlite3_prepare_v2 (dest, "PRAGMA journal_mode=DELETE", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
+      is_delete = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "delete") == 0;
+    sqlite3_finalize (stmt);
+    if (!is_delete)
+      {
+        _md_store_set_error_literal (error, MD_STORE_ERROR_IO, "SQLite",
+                                     "the backup could not leave WAL mode");
+        goto out;
+      }
+  }
   rc = sqlite3_close (dest);
   dest = NULL;
   if (rc != SQLITE_OK)
