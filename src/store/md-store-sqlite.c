@@ -738,8 +738,35 @@ open_candidate (const char  *path,
       return NULL;
     }
 
-  uri = g_filename_to_uri (path, NULL, NULL);
-  rc = sqlite3_open_v2 (uri != NULL ? uri : path, &db,
+  /* A copy of a live database may bring its write-ahead log. Read alone,
+   * the file would lack the log's transactions; refuse it instead. */
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    GStatBuf st;
+
+    if (g_stat (wal, &st) == 0 && st.st_size > 0)
+      {
+        g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+                     _("%s has a write-ahead log beside it, so it is a database in use, not a "
+                       "backup; make a backup with Meterdesk"), path);
+        return NULL;
+      }
+  }
+
+  /* immutable: the candidate is only read, and nothing (-wal, -shm,
+   * locks) is created beside it, also on read-only media. */
+  {
+    g_autofree char *file_uri = g_filename_to_uri (path, NULL, NULL);
+
+    if (file_uri == NULL)
+      {
+        g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+                     _("There is no backup file at %s"), path);
+        return NULL;
+      }
+    uri = g_strconcat (file_uri, "?immutable=1", NULL);
+  }
+  rc = sqlite3_open_v2 (uri, &db,
                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     goto fail;
