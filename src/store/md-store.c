@@ -890,6 +890,12 @@ md_stmt_exec (MdStmt  *stmt,
   return TRUE;
 }
 
+/**
+ * md_stmt_changes:
+ *
+ * Returns: the rows an INSERT, UPDATE or DELETE changed, once it has run to
+ *   completion (md_stmt_exec(), or md_stmt_step() returned %FALSE)
+ */
 gint64
 md_stmt_changes (MdStmt *stmt)
 {

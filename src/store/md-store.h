@@ -147,7 +147,9 @@ gboolean        md_store_query_int64           (MdStore           *self,
                                                 gint64            *out_value,
                                                 GError           **error);
 
-/* SQLite-only maintenance; PostgreSQL answers MD_STORE_ERROR_UNSUPPORTED. */
+/* SQLite maintenance. On PostgreSQL backup and restore answer
+ * MD_STORE_ERROR_UNSUPPORTED (use pg_dump), and the integrity check passes:
+ * the server checks its own pages (initdb -k). */
 gboolean        md_store_check_integrity       (MdStore           *self,
                                                 gboolean           quick,
                                                 GError           **error);
