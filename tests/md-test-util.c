@@ -26,7 +26,8 @@ reset_postgresql (const char *uri)
  * md_test_db_setup:
  *
  * A fresh database with an administrator "admin": a temporary SQLite file,
- * or the PostgreSQL database in MD_TEST_PG_URI (emptied first).
+ * or, when MD_TEST_PG_URI is set (build-aux/pg-test-cluster.sh), that
+ * PostgreSQL database, emptied first.
  */
 void
 md_test_db_setup (MdTestDb *db)
@@ -34,7 +35,7 @@ md_test_db_setup (MdTestDb *db)
   g_autoptr(GError) error = NULL;
   const char *pg = g_getenv ("MD_TEST_PG_URI");
 
-  if (pg != NULL)
+  if (pg != NULL && *pg != '\0')
     {
       reset_postgresql (pg);
       db->uri = g_strdup (pg);

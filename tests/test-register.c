@@ -26,7 +26,8 @@ fixture_setup (Fixture       *f,
   f->staff = md_test_add_operator (&f->db, "staff",
                                    MD_ROLE_METERING | MD_ROLE_UTILIZATION | MD_ROLE_FINANCE, PW);
 
-  g_assert_true (md_site_add (f->staff, "MALL", "购物中心", "人民路 1 号", &error));
+  md_site_add (f->staff, "MALL", "购物中心", "人民路 1 号", &error);
+  g_assert_no_error (error);
   g_assert_true (md_building_add (f->staff, "MALL", "B3", "3号楼", &error));
   g_assert_true (md_floor_add (f->staff, "MALL", "B3", "F2", "2层", &error));
   g_assert_true (md_room_add (f->staff, "MALL", "B3", "F2", "205", "205室", 5650, &error));

@@ -90,10 +90,11 @@ notice_cb (void       *arg,
   g_debug ("postgresql: %s", message);
 }
 
-gboolean
-_md_pg_open (MdStore     *self,
-             const char  *uri,
-             GError     **error)
+/* Every session, the first and each one after a reconnect, is set up the
+ * same way. */
+static gboolean
+setup_session (MdStore  *self,
+               GError  **error)
 {
   /* Lock waits are bounded like SQLite's busy_timeout; a runaway query is
    * stopped rather than left to hang a sales window. */
@@ -103,21 +104,35 @@ _md_pg_open (MdStore     *self,
     "SET statement_timeout = '300s';"
     "SET idle_in_transaction_session_timeout = '60s';"
     "SET TIME ZONE 'UTC';";
+  PGresult *result;
+  gboolean ok;
 
+  if (PQsetClientEncoding (self->pg, "UTF8") != 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  result = PQexec (self->pg, setup);
+  ok = _md_pg_check_result (self, result, error);
+  PQclear (result);
+  return ok;
+}
+
+gboolean
+_md_pg_open (MdStore     *self,
+             const char  *uri,
+             GError     **error)
+{
   self->pg = PQconnectdb (uri);
   if (self->pg == NULL || PQstatus (self->pg) != CONNECTION_OK)
     {
       set_connection_error (self, error);
       return FALSE;
     }
-  if (PQsetClientEncoding (self->pg, "UTF8") != 0)
-    {
-      set_connection_error (self, error);
-      return FALSE;
-    }
+  /* Kept across PQreset(). */
   PQsetNoticeProcessor (self->pg, notice_cb, NULL);
 
-  return _md_pg_exec (self, setup, error);
+  return setup_session (self, error);
 }
 
 void
@@ -146,7 +161,31 @@ ensure_connected (MdStore  *self,
       set_connection_error (self, error);
       return FALSE;
     }
-  return _md_pg_exec (self, "SET TIME ZONE 'UTC'", error);
+  /* A new session starts from the server's defaults: no lock timeout, the
+   * server's time zone and encoding. */
+  g_debug ("reconnected to PostgreSQL");
+  return setup_session (self, error);
+}
+
+gboolean
+_md_pg_connection_lost (MdStore *self)
+{
+  return PQstatus (self->pg) != CONNECTION_OK;
+}
+
+/* After an error PostgreSQL ignores the rest of the transaction, and COMMIT
+ * then quietly rolls back: tell that apart before committing. */
+gboolean
+_md_pg_check_not_aborted (MdStore  *self,
+                          GError  **error)
+{
+  if (PQtransactionStatus (self->pg) != PQTRANS_INERROR)
+    return TRUE;
+
+  _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "PostgreSQL 25P02",
+                               _("a statement in the transaction failed, so all of it was "
+                                 "rolled back"));
+  return FALSE;
 }
 
 gboolean
@@ -193,6 +232,7 @@ _md_pg_step (MdStmt  *stmt,
     {
       PGresult *result;
 
+      g_clear_pointer (&stmt->pg_result, PQclear);
       if (!ensure_connected (self, error))
         return FALSE;
 
@@ -217,8 +257,123 @@ _md_pg_step (MdStmt  *stmt,
       return TRUE;
     }
 
-  /* Like sqlite3_reset(): stepping again re-runs the statement. */
-  g_clear_pointer (&stmt->pg_result, PQclear);
+  /* Like sqlite3_reset(): stepping again re-runs the statement. The result
+   * stays until then for the column count and names, as SQLite keeps them. */
+  stmt->pg_row = PQntuples (stmt->pg_result);
   stmt->pg_executed = FALSE;
   return FALSE;
+}
+
+static gboolean
+is_ident_start (guchar c)
+{
+  return g_ascii_isalpha (c) || c == '_' || c >= 0x80;
+}
+
+static gboolean
+is_ident_char (guchar c)
+{
+  return is_ident_start (c) || g_ascii_isdigit (c) || c == '$';
+}
+
+/* Skips a quoted string or identifier opened just before @p; a doubled
+ * quote is part of it, and with @backslash so is a backslash escape. */
+static const char *
+skip_quoted (const char *p,
+             char        quote,
+             gboolean    backslash)
+{
+  for (; *p != '\0'; p++)
+    {
+      if (backslash && *p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == quote)
+        {
+          if (p[1] != quote)
+            return p + 1;
+          p++;
+        }
+    }
+  return p;
+}
+
+/**
+ * _md_pg_count_params:
+ *
+ * The highest `$n` in @sql, skipping string literals (also E'' ones),
+ * quoted identifiers, comments, dollar-quoted text and identifiers that
+ * contain `$`, as PostgreSQL's own lexer does: libpq needs the number of
+ * parameters before the server sees the SQL, and a wrong count makes the
+ * server refuse the statement.
+ */
+guint
+_md_pg_count_params (const char *sql)
+{
+  const char *p = sql;
+  guint64 max = 0;
+
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '\'')
+        p = skip_quoted (p + 1, '\'', FALSE);
+      else if ((c == 'E' || c == 'e') && p[1] == '\'')
+        p = skip_quoted (p + 2, '\'', TRUE);
+      else if (c == '"')
+        p = skip_quoted (p + 1, '"', FALSE);
+      else if (c == '-' && p[1] == '-')
+        {
+          while (*p != '\0' && *p != '\n')
+            p++;
+        }
+      else if (c == '/' && p[1] == '*')
+        {
+          guint depth = 1;
+
+          for (p += 2; *p != '\0' && depth > 0; p++)
+            {
+              if (p[0] == '/' && p[1] == '*')
+                depth++, p++;
+              else if (p[0] == '*' && p[1] == '/')
+                depth--, p++;
+            }
+        }
+      else if (c == '$' && g_ascii_isdigit (p[1]))
+        {
+          char *end = NULL;
+          guint64 n = g_ascii_strtoull (p + 1, &end, 10);
+
+          max = MAX (max, n);
+          p = end;
+        }
+      else if (c == '$')
+        {
+          /* $$…$$ or $tag$…$tag$ */
+          const char *q = p + 1;
+
+          if (is_ident_start ((guchar) *q))
+            while (is_ident_char ((guchar) *q) && *q != '$')
+              q++;
+          if (*q == '$')
+            {
+              g_autofree char *tag = g_strndup (p, (gsize) (q - p + 1));
+              const char *close = strstr (q + 1, tag);
+
+              p = close != NULL ? close + strlen (tag) : q + 1 + strlen (q + 1);
+            }
+          else
+            p++;
+        }
+      else if (is_ident_start (c))
+        {
+          while (is_ident_char ((guchar) *p))
+            p++;
+        }
+      else
+        p++;
+    }
+
+  /* PostgreSQL's own limit; a larger number is an error the server reports. */
+  return (guint) MIN (max, 65535);
 }

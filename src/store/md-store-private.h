@@ -92,5 +92,9 @@ gboolean _md_pg_step                 (MdStmt      *stmt,
 gboolean _md_pg_check_result         (MdStore     *self,
                                       PGresult    *result,
                                       GError     **error);
+gboolean _md_pg_connection_lost      (MdStore     *self);
+gboolean _md_pg_check_not_aborted    (MdStore     *self,
+                                      GError     **error);
+guint    _md_pg_count_params         (const char  *sql);
 
 G_END_DECLS

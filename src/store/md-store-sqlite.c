@@ -9,10 +9,13 @@
 
 #include "md-store-private.h"
 
-/* RELIABILITY.md A1: every connection gets these explicitly. */
+/* RELIABILITY.md A1: every connection gets these explicitly. The busy
+ * timeout comes first: the others read the schema, which waits on a
+ * terminal that is writing at this moment. */
+#define BUSY_TIMEOUT_MS 5000
 static const char *connection_pragmas[] = {
+  "PRAGMA busy_timeout=" G_STRINGIFY (BUSY_TIMEOUT_MS),
   "PRAGMA synchronous=FULL",
-  "PRAGMA busy_timeout=5000",
   "PRAGMA foreign_keys=ON",
   "PRAGMA trusted_schema=OFF",
   "PRAGMA cell_size_check=ON",
@@ -81,34 +84,64 @@ stmt_array_free (gpointer data)
 }
 
 /* Create the file ourselves so it is born 0600: SQLite gives the -wal and
- * -shm files the database's own mode. */
+ * -shm files the database's own mode.
+ *
+ * The database path itself is never open()ed and close()d here: closing any
+ * descriptor of a file drops every POSIX lock this process holds on it, so a
+ * close racing with another thread's connection would silently unlock that
+ * connection. Instead a private temporary file is linked into place, which
+ * also makes creation atomic when several terminals start at once. */
 static gboolean
 create_file (const char  *path,
              GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = NULL;
+  int saved_errno;
   int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      int saved_errno = errno;
-
+      saved_errno = errno;
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
                    _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  tmp = g_build_filename (dir, ".meterdesk-new-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     {
-      int saved_errno = errno;
-
+      saved_errno = errno;
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
                    _("Cannot create the database %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
   close (fd);
-  return TRUE;
+
+  if (link (tmp, path) == 0 || errno == EEXIST)
+    {
+      g_unlink (tmp);
+      return TRUE;
+    }
+
+  /* No hard links here (some removable-media file systems): an exclusive
+   * create, closed at once. Only a connection that opened the new, empty
+   * file within that instant could lose its locks. */
+  g_unlink (tmp);
+  fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  if (errno == EEXIST)
+    return TRUE;
+
+  saved_errno = errno;
+  g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+               _("Cannot create the database %s: %s"), path, g_strerror (saved_errno));
+  return FALSE;
 }
 
 static gboolean
@@ -140,6 +173,110 @@ query_text (MdStore     *self,
   return TRUE;
 }
 
+static gboolean
+query_int (MdStore     *self,
+           const char  *sql,
+           gint64      *out,
+           GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!query_text (self, sql, &text, error))
+    return FALSE;
+  *out = text != NULL ? g_ascii_strtoll (text, NULL, 10) : 0;
+  return TRUE;
+}
+
+typedef enum
+{
+  FILE_OURS,
+  FILE_EMPTY,
+  FILE_FOREIGN,
+} FileKind;
+
+/* What is in the file, decided under a write lock so that a terminal
+ * creating the database at this moment is waited for, not mistaken for a
+ * foreign program. Claims an empty file when @create; changes nothing
+ * otherwise. */
+static gboolean
+identify_file (MdStore   *self,
+               gboolean   create,
+               FileKind  *kind,
+               GError   **error)
+{
+  gint64 app_id = 0;
+  gint64 objects = 0;
+
+  if (!query_int (self, "PRAGMA application_id", &app_id, error))
+    return FALSE;
+  if (app_id == MD_STORE_APPLICATION_ID)
+    {
+      *kind = FILE_OURS;
+      return TRUE;
+    }
+  if (app_id != 0)
+    {
+      *kind = FILE_FOREIGN;
+      return TRUE;
+    }
+
+  if (!_md_sqlite_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!query_int (self, "PRAGMA application_id", &app_id, error) ||
+      !query_int (self, "SELECT count(*) FROM sqlite_schema", &objects, error))
+    goto rollback;
+
+  if (app_id == MD_STORE_APPLICATION_ID)
+    *kind = FILE_OURS;
+  else if (app_id != 0 || objects != 0)
+    *kind = FILE_FOREIGN;   /* not ours to touch */
+  else
+    *kind = FILE_EMPTY;
+
+  if (*kind == FILE_EMPTY && create)
+    {
+      g_autofree char *sql = g_strdup_printf ("PRAGMA application_id=%d", MD_STORE_APPLICATION_ID);
+
+      if (!_md_sqlite_exec (self, sql, error) || !_md_sqlite_exec (self, "COMMIT", error))
+        goto rollback;
+      *kind = FILE_OURS;
+      return TRUE;
+    }
+
+  sqlite3_exec (self->sqlite, "ROLLBACK", NULL, NULL, NULL);
+  return TRUE;
+
+rollback:
+  sqlite3_exec (self->sqlite, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Switching a new database to WAL needs an exclusive lock, and SQLite does
+ * not call the busy handler for it: terminals starting together on a fresh
+ * file would fail at once. Retry within the same budget as busy_timeout. */
+static gboolean
+set_wal (MdStore  *self,
+         char    **mode,
+         GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (query_text (self, "PRAGMA journal_mode=WAL", mode, &local_error))
+        return TRUE;
+      if (!g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_BUSY) ||
+          g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (g_random_int_range (2000, 20000));
+    }
+}
+
 gboolean
 _md_sqlite_open (MdStore     *self,
                  const char  *path,
@@ -147,8 +284,7 @@ _md_sqlite_open (MdStore     *self,
                  GError     **error)
 {
   g_autofree char *mode = NULL;
-  g_autofree char *app_id = NULL;
-  gint64 application_id;
+  FileKind kind;
   int rc;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -172,8 +308,7 @@ _md_sqlite_open (MdStore     *self,
   if (rc != SQLITE_OK)
     {
       _md_sqlite_set_error (self, rc, error);
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
+      goto fail;
     }
 
   sqlite3_extended_result_codes (self->sqlite, 1);
@@ -189,51 +324,44 @@ _md_sqlite_open (MdStore     *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (connection_pragmas); i++)
     if (!_md_sqlite_exec (self, connection_pragmas[i], error))
-      return FALSE;
+      goto fail;
 
-  if (!query_text (self, "PRAGMA application_id", &app_id, error))
+  /* Before anything is written: a foreign file must stay as it was (no
+   * journal mode switch), and so must an empty one we may not set up. */
+  if (!identify_file (self, create, &kind, error))
+    goto fail;
+  switch (kind)
     {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  application_id = app_id != NULL ? g_ascii_strtoll (app_id, NULL, 10) : 0;
-  if (application_id != 0 && application_id != MD_STORE_APPLICATION_ID)
-    {
+    case FILE_FOREIGN:
       g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_OURS,
                    _("%s is not a Meterdesk database"), path);
       return FALSE;
+    case FILE_EMPTY:
+      g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_INITIALIZED,
+                   _("The database %s has not been set up; run “meterdesk-cli init” first"),
+                   path);
+      return FALSE;
+    case FILE_OURS:
+    default:
+      break;
     }
 
-  if (!query_text (self, "PRAGMA journal_mode=WAL", &mode, error))
-    return FALSE;
+  if (!set_wal (self, &mode, error))
+    goto fail;
   if (g_strcmp0 (mode, "wal") != 0)
     {
       _md_store_set_error_literal (error, MD_STORE_ERROR_CANT_OPEN, "SQLite",
                                    "journal_mode=WAL was refused");
-      return FALSE;
-    }
-
-  if (application_id == 0)
-    {
-      g_autofree char *sql = g_strdup_printf ("PRAGMA application_id=%d", MD_STORE_APPLICATION_ID);
-      g_autofree char *schema_count = NULL;
-
-      /* A non-empty foreign database without our id is not ours to touch. */
-      if (!query_text (self, "SELECT count(*) FROM sqlite_schema", &schema_count, error))
-        return FALSE;
-      if (g_strcmp0 (schema_count, "0") != 0)
-        {
-          g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_NOT_OURS,
-                       _("%s is not a Meterdesk database"), path);
-          return FALSE;
-        }
-      if (create && !_md_sqlite_exec (self, sql, error))
-        return FALSE;
+      goto fail;
     }
 
   self->sqlite_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_array_free);
 
   return TRUE;
+
+fail:
+  g_prefix_error (error, "%s: ", path);
+  return FALSE;
 }
 
 void
@@ -285,6 +413,7 @@ _md_sqlite_prepare (MdStore  *self,
                     GError  **error)
 {
   GPtrArray *idle = g_hash_table_lookup (self->sqlite_cache, stmt->sql);
+  const char *tail = NULL;
   int rc;
 
   if (idle != NULL && idle->len > 0)
@@ -294,11 +423,34 @@ _md_sqlite_prepare (MdStore  *self,
     }
 
   rc = sqlite3_prepare_v3 (self->sqlite, stmt->sql, -1, SQLITE_PREPARE_PERSISTENT,
-                           &stmt->sqlite, NULL);
+                           &stmt->sqlite, &tail);
   if (rc != SQLITE_OK)
     {
       _md_sqlite_set_error (self, rc, error);
       return FALSE;
+    }
+  if (stmt->sqlite == NULL)
+    {
+      _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "SQLite", "empty statement");
+      return FALSE;
+    }
+
+  /* SQLite would silently ignore everything after the first statement, and
+   * PostgreSQL refuses it: refuse it here too. Blanks, ';' and comments
+   * prepare to nothing. */
+  if (tail != NULL && *tail != '\0')
+    {
+      sqlite3_stmt *next = NULL;
+
+      rc = sqlite3_prepare_v2 (self->sqlite, tail, -1, &next, NULL);
+      sqlite3_finalize (next);
+      if (rc != SQLITE_OK || next != NULL)
+        {
+          _md_store_set_error_literal (error, MD_STORE_ERROR_FAILED, "SQLite",
+                                       "cannot prepare more than one statement at once");
+          g_clear_pointer (&stmt->sqlite, sqlite3_finalize);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -408,28 +560,41 @@ fsync_path (const char  *path,
   return TRUE;
 }
 
+/* Copies all of @from into @to in one backup step: one read snapshot of
+ * the source, one write transaction on the destination.
+ *
+ * In WAL mode that snapshot does not hold up the terminals' writes. Copying
+ * in small steps instead let every commit by another connection between two
+ * steps restart the copy from the first page: on a busy shop a large
+ * database never finished backing up. A lock held by another connection is
+ * waited for within the busy timeout. */
 static gboolean
 copy_database (sqlite3     *from,
                sqlite3     *to,
                GError     **error)
 {
   sqlite3_backup *backup = sqlite3_backup_init (to, "main", from, "main");
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
   int rc;
 
   if (backup == NULL)
     {
-      _md_store_set_error_literal (error, map_code (sqlite3_extended_errcode (to)), "SQLite backup",
+      g_autofree char *code = g_strdup_printf ("SQLite %d", sqlite3_extended_errcode (to));
+
+      _md_store_set_error_literal (error, map_code (sqlite3_extended_errcode (to)), code,
                                    sqlite3_errmsg (to));
       return FALSE;
     }
 
-  /* Small steps release the source between them so terminals keep selling;
-   * a change made meanwhile restarts the copy, which is what we want. */
   do
     {
-      rc = sqlite3_backup_step (backup, 256);
+      rc = sqlite3_backup_step (backup, -1);
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        sqlite3_sleep (5);
+        {
+          if (g_get_monotonic_time () >= deadline)
+            break;
+          sqlite3_sleep (5);
+        }
     }
   while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
 
@@ -466,6 +631,8 @@ md_store_backup_to (MdStore     *self,
 
   g_return_val_if_fail (MD_IS_STORE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  /* Inside a transaction the copy would include its uncommitted changes. */
+  g_return_val_if_fail (self->txn_depth == 0, FALSE);
 
   if (self->backend != MD_STORE_BACKEND_SQLITE)
     {
@@ -497,8 +664,23 @@ md_store_backup_to (MdStore     *self,
   if (!copy_database (self->sqlite, dest, error))
     goto out;
 
-  /* Fold any WAL into the file so the backup is a single self-contained file. */
-  sqlite3_exec (dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+  /* The copied header says WAL; make the backup a single self-contained
+   * file that opens read-only anywhere, and check that it took. */
+  {
+    sqlite3_stmt *stmt = NULL;
+    gboolean is_delete = FALSE;
+
+    if (sqlite3_prepare_v2 (dest, "PRAGMA journal_mode=DELETE", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
+      is_delete = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "delete") == 0;
+    sqlite3_finalize (stmt);
+    if (!is_delete)
+      {
+        _md_store_set_error_literal (error, MD_STORE_ERROR_IO, "SQLite",
+                                     "the backup could not leave WAL mode");
+        goto out;
+      }
+  }
   rc = sqlite3_close (dest);
   dest = NULL;
   if (rc != SQLITE_OK)
@@ -556,8 +738,35 @@ open_candidate (const char  *path,
       return NULL;
     }
 
-  uri = g_filename_to_uri (path, NULL, NULL);
-  rc = sqlite3_open_v2 (uri != NULL ? uri : path, &db,
+  /* A copy of a live database may bring its write-ahead log. Read alone,
+   * the file would lack the log's transactions; refuse it instead. */
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    GStatBuf st;
+
+    if (g_stat (wal, &st) == 0 && st.st_size > 0)
+      {
+        g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+                     _("%s has a write-ahead log beside it, so it is a database in use, not a "
+                       "backup; make a backup with Meterdesk"), path);
+        return NULL;
+      }
+  }
+
+  /* immutable: the candidate is only read, and nothing (-wal, -shm,
+   * locks) is created beside it, also on read-only media. */
+  {
+    g_autofree char *file_uri = g_filename_to_uri (path, NULL, NULL);
+
+    if (file_uri == NULL)
+      {
+        g_set_error (error, MD_STORE_ERROR, MD_STORE_ERROR_CANT_OPEN,
+                     _("There is no backup file at %s"), path);
+        return NULL;
+      }
+    uri = g_strconcat (file_uri, "?immutable=1", NULL);
+  }
+  rc = sqlite3_open_v2 (uri, &db,
                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     goto fail;

@@ -8,6 +8,10 @@
 
 #define SQL_RESOURCE_DIR "/org/meterdesk/store/sql"
 
+#define PG_INT8OID  20
+#define PG_BYTEAOID 17
+#define PG_TEXTOID  25
+
 G_DEFINE_FINAL_TYPE (MdStore, md_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (md-store-error-quark, md_store_error)
 
@@ -34,6 +38,28 @@ migration_compare (gconstpointer a,
   const Migration *mb = *(Migration * const *) b;
 
   return (ma->version > mb->version) - (ma->version < mb->version);
+}
+
+/* md-store-resources.c registers the SQL from a constructor, and GLib
+ * finishes that lazily, under its lock, at the first lookup. Only a build
+ * without constructors needs registering here; the reference also keeps that
+ * object in the static library's link. (Registering on every open grew
+ * GLib's list each time, and g_static_resource_get_resource() returned NULL
+ * to a thread while another finished the lazy registration: a crash when
+ * terminals opened stores from several threads.) */
+static void
+ensure_resources (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_auto(GStrv) children = g_resources_enumerate_children (SQL_RESOURCE_DIR, 0, NULL);
+
+      if (children == NULL)
+        g_resources_register (md_store_get_resource ());
+      g_once_init_leave (&done, 1);
+    }
 }
 
 /* The migrations compiled into the program, in order. Backend-specific
@@ -342,7 +368,9 @@ md_store_default_uri (void)
 
 /**
  * md_store_open:
- * @uri: `sqlite:PATH`, a bare PATH, or a `postgresql://` connection URI
+ * @uri: `sqlite:PATH`, `sqlite://PATH`, a bare PATH, or a `postgresql://`
+ *   connection URI. A relative PATH is taken from the current directory at
+ *   the time of the call.
  *
  * Opens the database, sets up the connection as RELIABILITY.md asks and
  * brings the schema up to this program's version.
@@ -360,7 +388,7 @@ md_store_open (const char        *uri,
   g_return_val_if_fail (uri != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  g_resources_register (md_store_get_resource ());
+  ensure_resources ();
 
   self = g_object_new (MD_TYPE_STORE, NULL);
   self->uri = g_strdup (uri);
@@ -389,9 +417,12 @@ md_store_open (const char        *uri,
           return NULL;
         }
 
+      /* Resolved once, now: the store's path must not change meaning when
+       * the program later changes directory (backups, a second connection,
+       * messages). */
       self->backend = MD_STORE_BACKEND_SQLITE;
-      self->path = g_strdup (path);
-      if (!_md_sqlite_open (self, path, create, error))
+      self->path = g_canonicalize_filename (path, NULL);
+      if (!_md_sqlite_open (self, self->path, create, error))
         return NULL;
     }
 
@@ -480,25 +511,16 @@ rollback (MdStore *self)
 }
 
 static gboolean
-run_transaction (MdStore         *self,
-                 gboolean         write,
-                 MdStoreTxnFunc   func,
-                 gpointer         user_data,
-                 GError         **error)
+run_attempts (MdStore         *self,
+              gboolean         write,
+              MdStoreTxnFunc   func,
+              gpointer         user_data,
+              GError         **error)
 {
+  gboolean pg = self->backend == MD_STORE_BACKEND_POSTGRESQL;
   const char *begin;
 
-  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (self->txn_depth > 0)
-    {
-      /* Joined transactions share the outer one's fate and retries. */
-      g_return_val_if_fail (!write || self->txn_write, FALSE);
-      return func (self, user_data, error);
-    }
-
-  if (self->backend == MD_STORE_BACKEND_SQLITE)
+  if (!pg)
     begin = write ? "BEGIN IMMEDIATE" : "BEGIN";
   else
     begin = write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -510,9 +532,17 @@ run_transaction (MdStore         *self,
 
       if (!md_store_exec (self, begin, &local_error))
         {
+          /* Nothing of this transaction has reached the server yet: a
+           * serialization failure, or a connection that died while idle
+           * (server restart, idle timeout), is safe to try again; the
+           * next BEGIN reconnects. */
           if (attempt < MD_STORE_MAX_ATTEMPTS &&
-              g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_RETRY))
-            continue;
+              (g_error_matches (local_error, MD_STORE_ERROR, MD_STORE_ERROR_RETRY) ||
+               (pg && _md_pg_connection_lost (self))))
+            {
+              g_debug ("BEGIN failed, attempt %u: %s", attempt, local_error->message);
+              continue;
+            }
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
@@ -521,6 +551,11 @@ run_transaction (MdStore         *self,
       self->txn_write = write;
       ok = func (self, user_data, &local_error);
       self->txn_depth = 0;
+
+      /* A body that went on after a failed statement would otherwise have
+       * its COMMIT quietly turned into a ROLLBACK by PostgreSQL. */
+      if (ok && pg && !_md_pg_check_not_aborted (self, &local_error))
+        ok = FALSE;
 
       if (ok)
         {
@@ -567,6 +602,40 @@ run_transaction (MdStore         *self,
     }
 }
 
+static gboolean
+run_transaction (MdStore         *self,
+                 gboolean         write,
+                 MdStoreTxnFunc   func,
+                 gpointer         user_data,
+                 GError         **error)
+{
+  gboolean read_only_sqlite;
+  gboolean ok;
+
+  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (self->txn_depth > 0)
+    {
+      /* Joined transactions share the outer one's fate and retries. */
+      g_return_val_if_fail (!write || self->txn_write, FALSE);
+      return func (self, user_data, error);
+    }
+
+  /* A read transaction is read-only on both backends. On SQLite a write
+   * there would also turn the deferred BEGIN into the lock upgrade that
+   * fails with SQLITE_BUSY despite busy_timeout (RELIABILITY.md A10). */
+  read_only_sqlite = !write && self->backend == MD_STORE_BACKEND_SQLITE;
+  if (read_only_sqlite && !md_store_exec (self, "PRAGMA query_only=ON", error))
+    return FALSE;
+
+  ok = run_attempts (self, write, func, user_data, error);
+
+  if (read_only_sqlite)
+    md_store_exec (self, "PRAGMA query_only=OFF", NULL);
+  return ok;
+}
+
 /**
  * md_store_write:
  *
@@ -588,7 +657,8 @@ md_store_write (MdStore         *self,
 /**
  * md_store_read:
  *
- * Runs @func inside a read transaction: one consistent snapshot.
+ * Runs @func inside a read transaction: one consistent snapshot, in which
+ * writes fail with %MD_STORE_ERROR_READ_ONLY.
  */
 gboolean
 md_store_read (MdStore         *self,
@@ -630,16 +700,17 @@ md_store_prepare (MdStore     *self,
   else
     {
       /* Count $n to size the parameter arrays; the server parses the SQL. */
-      guint max = 0;
+      guint max = _md_pg_count_params (sql);
 
-      for (const char *p = sql; *p; p++)
-        if (*p == '$' && g_ascii_isdigit (p[1]))
-          max = MAX (max, (guint) g_ascii_strtoull (p + 1, NULL, 10));
       stmt->n_params = max;
       stmt->pg_values = g_new0 (char *, max + 1);
       stmt->pg_lengths = g_new0 (int, max + 1);
       stmt->pg_formats = g_new0 (int, max + 1);
       stmt->pg_types = g_new0 (Oid, max + 1);
+      /* A parameter the statement never mentions needs a type for the
+       * server to accept it; text costs nothing. Binding sets the real one. */
+      for (guint i = 0; i < max; i++)
+        stmt->pg_types[i] = PG_TEXTOID;
     }
 
   return stmt;
@@ -668,8 +739,6 @@ md_stmt_free (MdStmt *stmt)
   g_free (stmt);
 }
 
-#define PG_INT8OID  20
-#define PG_BYTEAOID 17
 
 static void
 pg_bind (MdStmt     *stmt,
@@ -747,7 +816,12 @@ md_stmt_bind_blob (MdStmt        *stmt,
       int pos = sqlite3_bind_parameter_index (stmt->sqlite, name);
 
       g_return_if_fail (pos > 0);
-      sqlite3_bind_blob (stmt->sqlite, pos, data, (int) len, SQLITE_TRANSIENT);
+      /* SQLite binds NULL for a NULL pointer whatever the length; an empty
+       * blob is a value, as on PostgreSQL. */
+      if (len == 0)
+        sqlite3_bind_zeroblob (stmt->sqlite, pos, 0);
+      else
+        sqlite3_bind_blob (stmt->sqlite, pos, data, (int) len, SQLITE_TRANSIENT);
     }
   else
     pg_bind (stmt, index, g_memdup2 (len > 0 ? data : "", MAX (len, 1)), (int) len, 1,
@@ -822,6 +896,12 @@ md_stmt_exec (MdStmt  *stmt,
   return TRUE;
 }
 
+/**
+ * md_stmt_changes:
+ *
+ * Returns: the rows an INSERT, UPDATE or DELETE changed, once it has run to
+ *   completion (md_stmt_exec(), or md_stmt_step() returned %FALSE)
+ */
 gint64
 md_stmt_changes (MdStmt *stmt)
 {
@@ -830,6 +910,13 @@ md_stmt_changes (MdStmt *stmt)
   return stmt->changes;
 }
 
+/**
+ * md_stmt_get_n_columns:
+ *
+ * Returns: the number of result columns, known from the first
+ *   md_stmt_step() on (PostgreSQL learns it from running the statement),
+ *   also after the last row
+ */
 guint
 md_stmt_get_n_columns (MdStmt *stmt)
 {

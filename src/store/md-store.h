@@ -79,6 +79,13 @@ typedef enum
  *
  * The body of a transaction. It may run more than once when the backend asks
  * for a retry (PostgreSQL 40001/40P01), so it must only touch the database.
+ * Return %FALSE with @error set to roll back.
+ *
+ * A statement that fails inside the body ends the whole transaction on
+ * PostgreSQL (SQLite undoes just that statement). A body that carries on
+ * and returns %TRUE gets %MD_STORE_ERROR_FAILED ("PostgreSQL 25P02") rather
+ * than a commit; to tolerate an expected conflict, avoid it in SQL
+ * (`ON CONFLICT DO NOTHING`, `WHERE NOT EXISTS`).
  */
 typedef gboolean (*MdStoreTxnFunc) (MdStore  *store,
                                     gpointer  user_data,
@@ -155,7 +162,9 @@ gboolean        md_store_query_int64           (MdStore           *self,
                                                 gint64            *out_value,
                                                 GError           **error);
 
-/* SQLite-only maintenance; PostgreSQL answers MD_STORE_ERROR_UNSUPPORTED. */
+/* SQLite maintenance. On PostgreSQL backup and restore answer
+ * MD_STORE_ERROR_UNSUPPORTED (use pg_dump), and the integrity check passes:
+ * the server checks its own pages (initdb -k). */
 gboolean        md_store_check_integrity       (MdStore           *self,
                                                 gboolean           quick,
                                                 GError           **error);
