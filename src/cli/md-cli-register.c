@@ -130,11 +130,17 @@ run_room_add (MdCli   *cli,
 
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 4, 4, &p, error))
     return NULL;
-  if (area_text != NULL && !md_decimal_parse (area_text, 2, G_GINT64_CONSTANT (100000000000), 0,
-                                              &area, error))
+  if (area_text != NULL)
     {
-      g_prefix_error (error, "%s: ", _("Room area (m²)"));
-      return NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!md_decimal_parse (area_text, 2, G_GINT64_CONSTANT (100000000000), 0, &area,
+                             &local_error))
+        {
+          g_set_error (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT, _("Room area (m²): %s"),
+                       local_error->message);
+          return NULL;
+        }
     }
   if (!md_room_add (cli->session, p->pdata[0], p->pdata[1], p->pdata[2], p->pdata[3],
                     name, area, error))
@@ -426,7 +432,7 @@ run_account_open (MdCli   *cli,
   if (g_strcmp0 (billing, "meter") != 0 && g_strcmp0 (billing, "system") != 0)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
-                           _("Billing is meter (credit in the meter or card) or system "
+                           _("Billing must be meter (credit in the meter or card) or system "
                              "(credit in the account)"));
       return NULL;
     }

@@ -55,31 +55,31 @@ static const struct
   const char *name;
   const char *label;
 } permissions[MD_N_PERMISSIONS] = {
-  [MD_PERM_SELL] = { "sell", N_("sell credit") },
-  [MD_PERM_SHIFT] = { "shift", N_("open and close a shift") },
-  [MD_PERM_REVERSE] = { "reverse", N_("reverse a sale") },
-  [MD_PERM_REFUND] = { "refund", N_("refund credit") },
-  [MD_PERM_APPROVE] = { "approve", N_("approve another operator’s action") },
-  [MD_PERM_Z_REPORT] = { "z-report", N_("close the day (Z report)") },
-  [MD_PERM_CARD] = { "card", N_("issue cards and report them lost") },
-  [MD_PERM_CARD_REPLACE] = { "card-replace", N_("issue replacement cards") },
-  [MD_PERM_TARIFF] = { "tariff", N_("set tariffs") },
-  [MD_PERM_FEE] = { "fee", N_("set fees and charge items") },
-  [MD_PERM_CATEGORY] = { "category", N_("manage usage categories") },
-  [MD_PERM_ACCOUNT] = { "account", N_("open, change and close accounts") },
-  [MD_PERM_METER] = { "meter", N_("register and install meters") },
-  [MD_PERM_METER_CONTROL] = { "meter-control", N_("trip and close meters") },
-  [MD_PERM_METER_READ] = { "meter-read", N_("read meters") },
-  [MD_PERM_SITE] = { "site", N_("set up sites, buses and gateways") },
-  [MD_PERM_ALARM] = { "alarm", N_("acknowledge alarms") },
-  [MD_PERM_BATCH] = { "batch", N_("run batch operations") },
-  [MD_PERM_REPORT] = { "report", N_("run reports") },
-  [MD_PERM_VIEW] = { "view", N_("look up accounts, meters and cards") },
-  [MD_PERM_AUDIT] = { "audit", N_("verify the audit chain") },
-  [MD_PERM_OPERATOR] = { "operator", N_("manage operators") },
-  [MD_PERM_SETTINGS] = { "settings", N_("change system settings") },
-  [MD_PERM_BACKUP] = { "backup", N_("back up the database") },
-  [MD_PERM_RESTORE] = { "restore", N_("restore the database") },
+  [MD_PERM_SELL] = { "sell", N_("Sell credit") },
+  [MD_PERM_SHIFT] = { "shift", N_("Open and close shifts") },
+  [MD_PERM_REVERSE] = { "reverse", N_("Reverse sales") },
+  [MD_PERM_REFUND] = { "refund", N_("Refund credit") },
+  [MD_PERM_APPROVE] = { "approve", N_("Approve other operators’ actions") },
+  [MD_PERM_Z_REPORT] = { "z-report", N_("Close the day (Z report)") },
+  [MD_PERM_CARD] = { "card", N_("Issue cards and report them lost") },
+  [MD_PERM_CARD_REPLACE] = { "card-replace", N_("Issue replacement cards") },
+  [MD_PERM_TARIFF] = { "tariff", N_("Set tariffs") },
+  [MD_PERM_FEE] = { "fee", N_("Set fees and charge items") },
+  [MD_PERM_CATEGORY] = { "category", N_("Manage usage categories") },
+  [MD_PERM_ACCOUNT] = { "account", N_("Open, change and close accounts") },
+  [MD_PERM_METER] = { "meter", N_("Register and install meters") },
+  [MD_PERM_METER_CONTROL] = { "meter-control", N_("Trip and close meters") },
+  [MD_PERM_METER_READ] = { "meter-read", N_("Read meters") },
+  [MD_PERM_SITE] = { "site", N_("Set up sites, buses and gateways") },
+  [MD_PERM_ALARM] = { "alarm", N_("Acknowledge alarms") },
+  [MD_PERM_BATCH] = { "batch", N_("Run batch operations") },
+  [MD_PERM_REPORT] = { "report", N_("Run reports") },
+  [MD_PERM_VIEW] = { "view", N_("Look up accounts, meters and cards") },
+  [MD_PERM_AUDIT] = { "audit", N_("Verify the audit chain") },
+  [MD_PERM_OPERATOR] = { "operator", N_("Manage operators") },
+  [MD_PERM_SETTINGS] = { "settings", N_("Change system settings") },
+  [MD_PERM_BACKUP] = { "backup", N_("Back up the database") },
+  [MD_PERM_RESTORE] = { "restore", N_("Restore the database") },
 };
 
 #define P(x) (G_GUINT64_CONSTANT (1) << MD_PERM_##x)
@@ -798,7 +798,8 @@ md_session_require (MdSession     *self,
     return TRUE;
 
   g_set_error (error, MD_AUTH_ERROR, MD_AUTH_ERROR_DENIED,
-               _("%s may not %s"), self->operator_name, md_permission_get_label (permission));
+               _("%s does not have the permission “%s”"), self->operator_name,
+               md_permission_get_label (permission));
 
   /* Denials are security events; outside a transaction so it sticks. */
   if (!md_store_in_transaction (self->store))
@@ -878,7 +879,7 @@ md_session_request_approval (MdSession     *self,
                                                  md_permission_to_string (permission), row.id);
 
       g_set_error (error, MD_AUTH_ERROR, MD_AUTH_ERROR_DENIED,
-                   _("%s may not approve: they may not %s"), approver,
+                   _("%s cannot approve this: they do not have the permission “%s”"), approver,
                    md_permission_get_label (permission));
       if (!md_audit_record (self, row.id, "approval.denied", "", detail, &local_error))
         g_warning ("could not record a denial: %s", local_error->message);

@@ -170,7 +170,7 @@ row_cb (int   terminator,
       if (!g_hash_table_contains (row->fields, types[row->type].required[r]))
         {
           g_set_error (&state->error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_IMPORT,
-                       _("%s:%u: a %s needs a value in the “%s” column"), state->display, line,
+                       _("%s:%u: a “%s” row needs a value in the “%s” column"), state->display, line,
                        types[row->type].name, types[row->type].required[r]);
           row_free (row);
           return;

@@ -207,9 +207,12 @@ _md_meter_attach (MdStore     *store,
 
   if (g_str_equal (row.state, "removed") || g_str_equal (row.state, "retired"))
     {
-      g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_STATE,
-                   _("The meter %s has been %s and cannot serve an account"), address,
-                   g_str_equal (row.state, "removed") ? _("removed") : _("retired"));
+      if (g_str_equal (row.state, "removed"))
+        g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_STATE,
+                     _("The meter %s has been removed and cannot serve an account"), address);
+      else
+        g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_STATE,
+                     _("The meter %s has been retired and cannot serve an account"), address);
       return FALSE;
     }
   if (row.account_id != 0 && row.account_id != account_id &&

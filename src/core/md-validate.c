@@ -224,7 +224,7 @@ md_parse_int (const char  *text,
       g_autofree char *high = g_strdup_printf ("%" G_GINT64_FORMAT, max);
 
       g_set_error (error, MD_INPUT_ERROR, MD_INPUT_ERROR_RANGE,
-                   _("The %s %s is out of range (%s to %s)"), field, shown, low, high);
+                   _("The %s “%s” is out of range (%s to %s)"), field, shown, low, high);
       return FALSE;
     }
 

@@ -120,9 +120,13 @@ start_done_cb (GObject      *source,
     }
   else
     {
-      g_autofree char *counts = g_strdup_printf (_("%s · %lld accounts, %lld meters"),
-                                                 start->uri, (long long) start->accounts,
+      g_autofree char *accounts = g_strdup_printf (ngettext ("%lld account", "%lld accounts",
+                                                             start->accounts),
+                                                   (long long) start->accounts);
+      g_autofree char *meters = g_strdup_printf (ngettext ("%lld meter", "%lld meters",
+                                                           start->meters),
                                                  (long long) start->meters);
+      g_autofree char *counts = g_strdup_printf ("%s · %s, %s", start->uri, accounts, meters);
 
       self->store = g_steal_pointer (&start->store);
       g_free (self->status);
