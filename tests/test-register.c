@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 
+#include "md-pricing.h"
 #include "md-register.h"
 #include "md-test-util.h"
 #include "md-validate.h"
@@ -40,8 +41,21 @@ fixture_setup (Fixture       *f,
     g_assert_true (md_bus_add (f->staff, &bus, &error));
     g_assert_true (md_bus_add (f->staff, &dlt, &error));
   }
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "tariffs", "res-2026.ini",
+                                                   NULL);
+    g_autofree char *text = NULL;
+
+    g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+    g_assert_true (md_tariff_store_set (f->staff, text, -1, NULL, &error));
+    g_assert_no_error (error);
+  }
   g_assert_true (md_category_add (f->staff, "RES", "居民生活", MD_UTILITY_ELECTRICITY, "RES-2026",
                                   &error));
+  g_assert_false (md_category_add (f->staff, "RES2", "居民生活", MD_UTILITY_ELECTRICITY,
+                                   "NO-SUCH", &error));
+  g_assert_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_NOT_FOUND);
+  g_clear_error (&error);
   g_assert_true (md_category_add (f->staff, "WAT", "居民用水", MD_UTILITY_WATER, NULL, &error));
   g_assert_no_error (error);
 }

@@ -35,6 +35,29 @@ CREATE INDEX tariff_override_meter ON tariff_override (meter_id);
 ALTER TABLE usage_category ADD COLUMN tier_source TEXT NOT NULL DEFAULT 'purchases'
   CHECK (tier_source IN ('purchases', 'readings'));
 
+-- What a sale to the account delivers: energy (an energy-type meter or card
+-- receives kWh/m³) or money (a money-type meter, or the account itself under
+-- system-side billing, receives yuan and prices consumption).
+ALTER TABLE account ADD COLUMN vend_kind TEXT NOT NULL DEFAULT 'energy'
+  CHECK (vend_kind IN ('energy', 'money'));
+
+-- System-side billing (后台计费): each billed run of readings, with the
+-- state that carries into the next run and the version that priced it.
+CREATE TABLE account_bill (
+  id                 @ID@,
+  account_id         BIGINT NOT NULL REFERENCES account (id),
+  meter_id           BIGINT REFERENCES meter (id),
+  from_at            BIGINT NOT NULL,
+  to_at              BIGINT NOT NULL,
+  energy             BIGINT NOT NULL,
+  amount             BIGINT NOT NULL,
+  tariff_version_id  BIGINT REFERENCES tariff_version (id),
+  state              TEXT NOT NULL,
+  sale_id            BIGINT,
+  created_at         BIGINT NOT NULL
+);
+CREATE INDEX account_bill_account ON account_bill (account_id, to_at);
+
 -- Miscellaneous fees (杂费) and custom charge items (自定义收费).
 CREATE TABLE fee (
   id           @ID@,

@@ -56,6 +56,22 @@ category_add_txn (MdStore  *store,
                                         "tariff", data->tariff, NULL);
   GError *local_error = NULL;
 
+  if (data->tariff != NULL)
+    {
+      gint64 found = 0;
+
+      if (!_md_lookup_id (store, &found, error,
+                          "SELECT count(*) FROM tariff_version WHERE tariff_id = $1",
+                          data->tariff, NULL))
+        return FALSE;
+      if (found == 0)
+        {
+          g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_NOT_FOUND,
+                       _("There is no tariff “%s”; set it with “tariff set” first"), data->tariff);
+          return FALSE;
+        }
+    }
+
   if (!(stmt = md_store_prepare (store,
                                  "INSERT INTO usage_category (code, name, utility, tariff_code, "
                                  "created_at) VALUES ($1, $2, $3, $4, $5) "
@@ -236,7 +252,8 @@ account_open_txn (MdStore  *store,
   if (!(stmt = md_store_prepare (store,
                                  "INSERT INTO account (no, customer_id, category_id, state, billing, "
                                  "room_id, address, capacity_va, voltage_level, opened_at, "
-                                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                                 "created_at, vend_kind) "
+                                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
                                  "ON CONFLICT DO NOTHING RETURNING id", error)))
     return FALSE;
   md_stmt_bind_text (stmt, 1, spec->no);
@@ -250,6 +267,7 @@ account_open_txn (MdStore  *store,
   md_stmt_bind_text (stmt, 9, spec->voltage_level != NULL ? spec->voltage_level : "");
   md_stmt_bind_int64_or_null (stmt, 10, now, spec->preregister);
   md_stmt_bind_int64 (stmt, 11, now);
+  md_stmt_bind_text (stmt, 12, spec->system_billing || spec->money_vend ? "money" : "energy");
   if (!md_stmt_step (stmt, &local_error))
     {
       if (local_error == NULL)
@@ -658,7 +676,7 @@ md_account_change (MdSession   *session,
 
 #define ACCOUNT_COLUMNS \
   "a.no AS account, c.name, c.phone, c.id_number, cat.code AS category, cat.name AS category_name, " \
-  "cat.utility, a.state, a.billing, " \
+  "cat.utility, a.state, a.billing, a.vend_kind AS vend, " \
   "s.code || '/' || b.code || '/' || f.code || '/' || r.code AS room, a.address, " \
   "a.capacity_va AS \"capacity_kva:kva\", a.voltage_level, a.opened_at AS \"opened:time\", " \
   "a.closed_at AS \"closed:time\" "

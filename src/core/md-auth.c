@@ -1088,6 +1088,26 @@ add_operator_txn (MdStore  *store,
       md_stmt_bind_int64 (terminal, 2, now);
       if (!md_stmt_exec (terminal, error) || !md_audit_append (store, &init, NULL, error))
         return FALSE;
+
+      /* The site's zone, so every window reads tariffs alike. */
+      {
+        g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+        const char *zone_id = g_time_zone_get_identifier (local);
+        g_autoptr(GTimeZone) check = g_time_zone_new_identifier (zone_id);
+        g_autoptr(MdStmt) setting = NULL;
+
+        if (check != NULL)
+          {
+            if (!(setting = md_store_prepare (store,
+                                              "INSERT INTO setting (key, value) "
+                                              "VALUES ('timezone', $1) ON CONFLICT DO NOTHING",
+                                              error)))
+              return FALSE;
+            md_stmt_bind_text (setting, 1, zone_id);
+            if (!md_stmt_exec (setting, error))
+              return FALSE;
+          }
+      }
     }
   detail = g_strdup_printf ("{\"roles\":\"%s\"}", role_list);
   entry.detail = detail;

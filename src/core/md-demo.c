@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "md-demo.h"
+#include "md-pricing.h"
 #include "md-register.h"
 
 /* The demo site (`meterdesk --demo`): a shopping mall with five buildings,
@@ -28,6 +29,55 @@ static const struct
   { "finance", MD_ROLE_FINANCE, "finance1", N_("Zhao Min (finance)") },
   { "staff", MD_ROLE_UTILIZATION | MD_ROLE_METERING, "staff123", N_("Chen Gang (utilization)") },
 };
+
+/* Illustrative tariffs for the demo site, not any utility's real prices. */
+static const char residential_tariff[] =
+  "[tariff]\n"
+  "id=RES-2026\n"
+  "name=居民生活用电\n"
+  "unit=kWh\n"
+  "valid-from=2026-01-01T00:00:00+08:00\n"
+  "timezone=Asia/Shanghai\n"
+  "[rates]\n"
+  "sharp=0.8800\n"
+  "peak=0.7800\n"
+  "flat=0.5880\n"
+  "valley=0.3080\n"
+  "[periods]\n"
+  "00:00-08:00=valley\n"
+  "08:00-10:00=flat\n"
+  "10:00-12:00=sharp\n"
+  "12:00-17:00=flat\n"
+  "17:00-21:00=peak\n"
+  "21:00-24:00=flat\n"
+  "[tiers]\n"
+  "period=year\n"
+  "start=01-01\n"
+  "0-2880=0.0000\n"
+  "2880-4800=0.0500\n"
+  "4800-=0.3000\n";
+
+static const char commercial_tariff[] =
+  "[tariff]\n"
+  "id=COM-2026\n"
+  "name=一般工商业用电\n"
+  "unit=kWh\n"
+  "valid-from=2026-01-01T00:00:00+08:00\n"
+  "timezone=Asia/Shanghai\n"
+  "[rates]\n"
+  "peak=1.0650\n"
+  "flat=0.6850\n"
+  "valley=0.3150\n"
+  "[periods]\n"
+  "00:00-08:00=valley\n"
+  "08:00-11:00=flat\n"
+  "11:00-13:00=peak\n"
+  "13:00-19:00=flat\n"
+  "19:00-21:00=peak\n"
+  "21:00-24:00=flat\n"
+  "[components]\n"
+  "energy=rest\n"
+  "funds=0.0296\n";
 
 typedef struct
 {
@@ -59,6 +109,16 @@ populate_txn (MdStore  *store,
       if (!md_transformer_area_add (s, code, name, a <= 2 ? "L10" : "L11", error))
         return FALSE;
     }
+
+  if (!md_tariff_store_set (demo->finance, residential_tariff, -1, NULL, error) ||
+      !md_tariff_store_set (demo->finance, commercial_tariff, -1, NULL, error) ||
+      !md_fee_set (demo->finance, "card-replacement", NULL, MD_FEE_BASIS_FIXED, MD_FEE_ONCE, 2000,
+                   0, error) ||
+      !md_fee_set (demo->finance, "capacity-increase", NULL, MD_FEE_BASIS_PER_KVA, MD_FEE_ONCE,
+                   5000, 0, error) ||
+      !md_fee_set (demo->finance, "property", _("Property fee"), MD_FEE_BASIS_PER_M2,
+                   MD_FEE_MONTHLY, 350, 0, error))
+    return FALSE;
 
   if (!md_category_add (demo->finance, "COM", _("Commercial"), MD_UTILITY_ELECTRICITY, "COM-2026",
                         error) ||

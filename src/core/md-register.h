@@ -171,6 +171,8 @@ JsonNode    *md_meter_show             (MdSession          *session,
  * @system_billing: credit held in the account (后台计费) rather than in the
  *   meter or card (表内计费)
  * @preregister: create the account pre-registered, to open later in one step
+ * @money_vend: sales deliver money (a money-type meter) rather than energy;
+ *   always so under system billing
  */
 typedef struct
 {
@@ -186,6 +188,7 @@ typedef struct
   const char         *voltage_level;
   gboolean            system_billing;
   gboolean            preregister;
+  gboolean            money_vend;
 } MdAccountSpec;
 
 gboolean     md_account_open           (MdSession            *session,

@@ -231,3 +231,43 @@ md_parse_int (const char  *text,
   *out_value = value;
   return TRUE;
 }
+
+/**
+ * md_parse_time:
+ * @text: "2026-12-01" (midnight) or ISO 8601 "2026-12-01T08:00:00[+08:00]"
+ * @zone: (nullable): the zone of a time without an offset; %NULL is local
+ * @out_usec: (out): µs since the epoch
+ */
+gboolean
+md_parse_time (const char  *text,
+               GTimeZone   *zone,
+               gint64      *out_usec,
+               GError     **error)
+{
+  g_autoptr(GTimeZone) local = zone != NULL ? g_time_zone_ref (zone) : g_time_zone_new_local ();
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *shown = NULL;
+
+  if (!check_text (text, _("date"), TRUE, 40, error))
+    return FALSE;
+
+  if (strlen (text) == 10 && text[4] == '-' && text[7] == '-')
+    {
+      g_autofree char *midnight = g_strconcat (text, "T00:00:00", NULL);
+
+      dt = g_date_time_new_from_iso8601 (midnight, local);
+    }
+  else
+    dt = g_date_time_new_from_iso8601 (text, local);
+
+  if (dt == NULL)
+    {
+      shown = md_input_quote (text);
+      g_set_error (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
+                   _("“%s” is not a date (YYYY-MM-DD) or an ISO 8601 time"), shown);
+      return FALSE;
+    }
+
+  *out_usec = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  return TRUE;
+}

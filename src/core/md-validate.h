@@ -38,6 +38,10 @@ gboolean  md_validate_digits       (const char   *value,
                                     const char   *field,
                                     guint         n_digits,
                                     GError      **error);
+gboolean  md_parse_time            (const char   *text,
+                                    GTimeZone    *zone,
+                                    gint64       *out_usec,
+                                    GError      **error);
 gboolean  md_parse_int             (const char   *text,
                                     const char   *field,
                                     gint64        min,

@@ -13,6 +13,7 @@ import tempfile
 import unittest
 
 CLI = os.environ.get("MD_CLI", "meterdesk-cli")
+DATA = os.path.join(os.environ.get("MD_SOURCE_ROOT", "."), "tests", "data", "tariffs")
 ADMIN_PW = "admin-secret"
 STAFF_PW = "staff-secret"
 FIN_PW = "finance-secret"
@@ -60,6 +61,9 @@ class CliTest(unittest.TestCase):
         cls.staff(["bus", "add", "BUS1", "--serial", "/dev/ttyUSB0"])
         cls.staff(["meter", "add", "202411110002", "--model", "ADF400L", "--bus", "BUS1",
                    "--unit", "3", "--room", "MALL/B3/F2/205"])
+        rc, out, err = run(cls.db, ["tariff", "set", "--file", os.path.join(DATA, "res-2026.ini")],
+                           "fin", FIN_PW)
+        assert rc == 0, err
         rc, out, err = run(cls.db, ["category", "add", "RES", "--name", "居民生活",
                                     "--tariff", "RES-2026"], "fin", FIN_PW)
         assert rc == 0, err
