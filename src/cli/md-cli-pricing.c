@@ -9,7 +9,8 @@
 
 /* Tariffs, fees and quotes. */
 
-#define MAX_TARIFF_FILE (64 * 1024)
+/* Far above what a tariff file may be: the parser says why, with the line. */
+#define MAX_TARIFF_FILE (1024 * 1024)
 
 static JsonNode *
 run_tariff_set (MdCli   *cli,
@@ -30,7 +31,15 @@ run_tariff_set (MdCli   *cli,
                            _("Give the tariff file with --file FILE"));
       return NULL;
     }
-  if (!g_file_get_contents (file, &text, &length, error))
+  if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(GFile) gfile = g_file_new_for_path (file);
+      g_autoptr(GFileInfo) info = g_file_query_info (gfile, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                     G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+      length = info != NULL ? (gsize) g_file_info_get_size (info) : 0;
+    }
+  if (length <= MAX_TARIFF_FILE && !g_file_get_contents (file, &text, &length, error))
     return NULL;
   if (length > MAX_TARIFF_FILE)
     {

@@ -406,6 +406,7 @@ run_account_open (MdCli   *cli,
   g_autoptr(GPtrArray) meters = NULL;
   const char *capacity = NULL;
   const char *billing = "meter";
+  const char *vend = "energy";
   MdCliOption options[] = {
     { "no", MD_CLI_VALUE, &spec.no },
     { "name", MD_CLI_VALUE, &spec.name },
@@ -418,6 +419,7 @@ run_account_open (MdCli   *cli,
     { "capacity", MD_CLI_VALUE, &capacity },
     { "voltage", MD_CLI_VALUE, &spec.voltage_level },
     { "billing", MD_CLI_VALUE, &billing },
+    { "vend", MD_CLI_VALUE, &vend },
     { "preregister", MD_CLI_FLAG, &spec.preregister },
   };
 
@@ -436,7 +438,15 @@ run_account_open (MdCli   *cli,
                              "(credit in the account)"));
       return NULL;
     }
+  if (g_strcmp0 (vend, "energy") != 0 && g_strcmp0 (vend, "money") != 0)
+    {
+      g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
+                           _("Sales deliver energy (an energy-type meter or card) or money "
+                             "(a money-type meter)"));
+      return NULL;
+    }
   spec.system_billing = g_str_equal (billing, "system");
+  spec.money_vend = g_str_equal (vend, "money");
   if (capacity != NULL && !md_capacity_parse (capacity, &spec.capacity_va, error))
     return NULL;
   if (meters != NULL)
@@ -579,7 +589,7 @@ const MdCliCommand md_cli_register_commands[] = {
     MD_CLI_NEEDS_OPERATOR, run_meter_retire },
   { "account open", "--no NO --name NAME --category CODE [--meter ADDRESS]… [--phone P] "
     "[--address A] [--room ROOM] [--capacity KVA] [--id-number X] [--billing meter|system] "
-    "[--preregister]", N_("Open (or pre-register) an account"), MD_CLI_NEEDS_OPERATOR,
+    "[--vend energy|money] [--preregister]", N_("Open (or pre-register) an account"), MD_CLI_NEEDS_OPERATOR,
     run_account_open },
   { "account activate", "NO", N_("Open a pre-registered account"), MD_CLI_NEEDS_OPERATOR,
     run_account_activate },

@@ -310,6 +310,75 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         return json.loads(out)
 
+    def test_tariff_bad_files(self):
+        for name in sorted(os.listdir(DATA)):
+            if not name.startswith("bad-"):
+                continue
+            with self.subTest(file=name):
+                with open(os.path.join(DATA, name), "rb") as f:
+                    expect = f.readline().decode("utf-8", "replace")
+                before = dump(self.db)
+                rc, out, err = run(self.db, ["tariff", "set", "--file", os.path.join(DATA, name)],
+                                   "fin", FIN_PW)
+                self.assertEqual(rc, 1, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                if expect.startswith("; expect: line "):
+                    line = expect.split("line ")[1].split(":")[0]
+                    self.assertIn("line %s:" % line, err)
+                self.assertEqual(dump(self.db), before)
+
+    def test_quote_and_bill(self):
+        quote = self.json(["quote", "--account", "100234", "--amount", "200"])
+        self.assertEqual(quote["amount"], "200.00")
+        self.assertEqual(quote["energy"], "340.144")
+        self.assertEqual(quote["tariff"], "RES-2026")
+        quote = self.json(["quote", "--account", "100234", "--energy", "80"])
+        self.assertEqual(quote["amount"], "47.04")
+
+        csv = os.path.join(self.dir, "readings.csv")
+        with open(csv, "w") as f:
+            f.write("# start-use=2800.000\n"
+                    "timestamp,kwh\n"
+                    "2026-03-01T00:00:00+08:00,1000.000\n"
+                    "2026-03-01T12:00:00+08:00,1010.000\n"
+                    "2026-03-02T00:00:00+08:00,1100.000\n")
+        bill = self.json(["tariff", "bill", "--tariff", "RES-2026", "--readings", csv],
+                         "fin", FIN_PW)
+        self.assertEqual(bill["energy"], "100.000")
+        total = sum(int(round(float(x["amount"]) * 100)) for x in bill["lines"])
+        self.assertEqual(total, int(round(float(bill["total"]) * 100)))
+
+    PRICING_BAD = [
+        ("staff", ["quote", "--account", "100234", "--amount", "1.005"]),
+        ("staff", ["quote", "--account", "100234", "--amount", "-5"]),
+        ("staff", ["quote", "--account", "100234", "--amount", "0"]),
+        ("staff", ["quote", "--account", "100234", "--energy", "1.0001"]),
+        ("staff", ["quote", "--account", "nobody", "--amount", "10"]),
+        ("fin", ["fee", "set", "card-replacement", "-1"]),
+        ("fin", ["fee", "set", "card-replacement", "1.234"]),
+        ("fin", ["fee", "set", "card-replacement", "abc"]),
+        ("fin", ["fee", "set", "card-replacement", "5", "--basis", "per-day"]),
+        ("fin", ["fee", "set", "card-replacement", "5", "--from", "yesterday"]),
+        ("fin", ["fee", "set", "rent", "5"]),
+        ("fin", ["fee", "set", "bad kind", "5"]),
+        ("fin", ["tariff", "set", "--file", "/nonexistent.ini"]),
+        ("fin", ["tariff", "show", "NOPE"]),
+        ("fin", ["tariff", "bill", "--tariff", "RES-2026", "--readings", "/nonexistent.csv"]),
+        ("fin", ["tariff", "bill", "--tariff", "RES-2026", "--readings", "/etc/hostname"]),
+        ("fin", ["tariff", "override", "--account", "nobody", "--tariff", "RES-2026"]),
+        ("fin", ["tariff", "override", "--account", "100234", "--tariff", "NOPE"]),
+    ]
+
+    def test_pricing_bad_input(self):
+        passwords = {"staff": STAFF_PW, "fin": FIN_PW}
+        for operator, args in self.PRICING_BAD:
+            with self.subTest(args=args):
+                before = dump(self.db)
+                rc, out, err = run(self.db, args, operator, passwords[operator])
+                self.assertEqual(rc, 1, (args, err))
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertEqual(dump(self.db), before)
+
     def test_init_refuses_existing(self):
         before = dump(self.db)
         rc, out, err = run(self.db, ["init", "--admin", "other"], stdin=b"other-secret\n")
