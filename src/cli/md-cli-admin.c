@@ -6,6 +6,7 @@
 
 #include "md-audit.h"
 #include "md-cli.h"
+#include "md-ledger.h"
 #include "md-register.h"
 
 /* Set-up and administration: init, operators, terminals, audit, backup. */
@@ -260,6 +261,7 @@ run_audit_verify (MdCli   *cli,
 {
   g_auto(MdAuditReport) report = { 0 };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) problems = NULL;
 
   if (!md_cli_parse (args, NULL, 0, 0, 0, NULL, error))
     return NULL;
@@ -269,10 +271,12 @@ run_audit_verify (MdCli   *cli,
     return NULL;
   if (!md_audit_verify (cli->store, &report, error))
     return NULL;
+  if (!md_ledger_check (cli->store, &problems, error))
+    return NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, report.broken_seq == 0);
+  json_builder_add_boolean_value (builder, report.broken_seq == 0 && problems->len == 0);
   json_builder_set_member_name (builder, "rows");
   json_builder_add_int_value (builder, report.rows);
   json_builder_set_member_name (builder, "head_seq");
@@ -288,6 +292,15 @@ run_audit_verify (MdCli   *cli,
       g_set_error (error, MD_AUDIT_ERROR, MD_AUDIT_ERROR_BROKEN,
                    _("The audit chain is broken: %s"), report.reason);
     }
+  json_builder_set_member_name (builder, "problems");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < problems->len; i++)
+    json_builder_add_string_value (builder, problems->pdata[i]);
+  json_builder_end_array (builder);
+  if (problems->len > 0 && (error == NULL || *error == NULL))
+    g_set_error (error, MD_AUDIT_ERROR, MD_AUDIT_ERROR_BROKEN,
+                 _("The books do not hold (%u problems): %s"), problems->len,
+                 (const char *) problems->pdata[0]);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);

@@ -83,6 +83,8 @@ JsonNode  *md_cli_result          (const char          *first_key,
 void       md_cli_print           (MdCli               *cli,
                                    JsonNode            *node);
 
+extern const MdCliCommand md_cli_sale_commands[];
+extern const guint md_cli_n_sale_commands;
 extern const MdCliCommand md_cli_pricing_commands[];
 extern const guint md_cli_n_pricing_commands;
 extern const MdCliCommand md_cli_admin_commands[];
