@@ -331,7 +331,8 @@ test_single_byte_corruption (void)
       guint8 buf[MD_DLT645_FRAME_MAX];
       gsize consumed;
 
-      g_assert_cmpint (md_dlt645_decode (orig, len, &want, &consumed, NULL), ==, MD_DLT645_DECODE_OK);
+      g_assert_cmpint (md_dlt645_decode (orig, len, &want, &consumed, NULL), ==,
+                       MD_DLT645_DECODE_OK);
       for (gsize pos = 0; pos < len; pos++)
         for (guint v = 0; v < 256; v++)
           {
@@ -849,7 +850,8 @@ test_bad_frames (void)
   g_assert_cmpint (md_dlt645_decode ((const guint8 *) "\xFE\xFE\x00\x16", 4, &f, &consumed, &error),
                    ==, MD_DLT645_DECODE_NEED_MORE);
   g_assert_cmpuint (consumed, ==, 4);
-  g_assert_cmpint (md_dlt645_decode (buf, 0, &f, &consumed, &error), ==, MD_DLT645_DECODE_NEED_MORE);
+  g_assert_cmpint (md_dlt645_decode (buf, 0, &f, &consumed, &error), ==,
+                   MD_DLT645_DECODE_NEED_MORE);
   g_assert_cmpuint (consumed, ==, 0);
   g_assert_no_error (error);
 }

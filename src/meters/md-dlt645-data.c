@@ -22,63 +22,74 @@
  * 3JL serves every DI3 = 00 item through the same energy routine. Rows whose
  * decimals or layout no source gives stay RAW rather than guessed.
  */
+#define BCD(di, name, len, n, decimals, unit) \
+  { di, name, len, n, MD_DLT645_FORMAT_BCD, decimals, MD_DLT645_UNIT_##unit }
+#define FMT(di, name, len, n, format) \
+  { di, name, len, n, MD_DLT645_FORMAT_##format, 0, MD_DLT645_UNIT_NONE }
+#define RAW(di, name, len) \
+  { di, name, len, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE }
+
 static const MdDlt645DataId data_ids[] = {
-  { 0x00000000, N_("Combined active energy, total"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00010000, N_("Forward active energy, total"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00010100, N_("Forward active energy, tariff 1"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00010200, N_("Forward active energy, tariff 2"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00010300, N_("Forward active energy, tariff 3"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00010400, N_("Forward active energy, tariff 4"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x0001FF00, N_("Forward active energy, total and tariffs 1–4"), 20, 5, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00020000, N_("Reverse active energy, total"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x000B0000, N_("Combined consumption, current settlement period"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00900100, N_("Remaining energy"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00900101, N_("Overdraft energy"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_WH },
-  { 0x00900200, N_("Remaining amount"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_FEN },
-  { 0x00900201, N_("Overdraft amount"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_FEN },
-  { 0x02010100, N_("Phase A voltage"), 2, 1, MD_DLT645_FORMAT_BCD, 1, MD_DLT645_UNIT_DECIVOLT },
-  { 0x02020100, N_("Phase A current"), 3, 1, MD_DLT645_FORMAT_BCD, 3, MD_DLT645_UNIT_MILLIAMPERE },
-  { 0x02030000, N_("Total active power"), 3, 1, MD_DLT645_FORMAT_BCD, 4, MD_DLT645_UNIT_DECIWATT },
+  BCD (0x00000000, N_("Combined active energy, total"), 4, 1, 2, WH),
+  BCD (0x00010000, N_("Forward active energy, total"), 4, 1, 2, WH),
+  BCD (0x00010100, N_("Forward active energy, tariff 1"), 4, 1, 2, WH),
+  BCD (0x00010200, N_("Forward active energy, tariff 2"), 4, 1, 2, WH),
+  BCD (0x00010300, N_("Forward active energy, tariff 3"), 4, 1, 2, WH),
+  BCD (0x00010400, N_("Forward active energy, tariff 4"), 4, 1, 2, WH),
+  BCD (0x0001FF00, N_("Forward active energy, total and tariffs 1–4"), 20, 5, 2, WH),
+  BCD (0x00020000, N_("Reverse active energy, total"), 4, 1, 2, WH),
+  BCD (0x000B0000, N_("Combined consumption, current settlement period"), 4, 1, 2, WH),
+  BCD (0x00900100, N_("Remaining energy"), 4, 1, 2, WH),
+  BCD (0x00900101, N_("Overdraft energy"), 4, 1, 2, WH),
+  BCD (0x00900200, N_("Remaining amount"), 4, 1, 2, FEN),
+  BCD (0x00900201, N_("Overdraft amount"), 4, 1, 2, FEN),
+  BCD (0x02010100, N_("Phase A voltage"), 2, 1, 1, DECIVOLT),
+  BCD (0x02020100, N_("Phase A current"), 3, 1, 3, MILLIAMPERE),
+  BCD (0x02030000, N_("Total active power"), 3, 1, 4, DECIWATT),
   /* X.XXX is four digits: two bytes. */
-  { 0x02060000, N_("Total power factor"), 2, 1, MD_DLT645_FORMAT_BCD, 3, MD_DLT645_UNIT_PERMILLE },
-  { 0x02800002, N_("Frequency"), 2, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_CENTIHERTZ },
-  { 0x03320201, N_("Purchase count (energy type)"), 2, 1, MD_DLT645_FORMAT_BCD, 0, MD_DLT645_UNIT_NONE },
-  { 0x03320601, N_("Cumulative purchased energy"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330101, N_("Last purchase date"), 5, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330201, N_("Purchase count"), 2, 1, MD_DLT645_FORMAT_BCD, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330301, N_("Last purchase amount"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330401, N_("Amount before last purchase"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330501, N_("Amount after last purchase"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x03330601, N_("Cumulative purchased amount"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_FEN },
-  { 0x04000101, N_("Date and weekday"), 4, 1, MD_DLT645_FORMAT_DATE_WEEK, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000102, N_("Time"), 3, 1, MD_DLT645_FORMAT_TIME, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000401, N_("Communication address"), 6, 1, MD_DLT645_FORMAT_ADDRESS, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000402, N_("Meter number"), 6, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000501, N_("Running status word 1"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000502, N_("Running status word 2"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000503, N_("Running status word 3"), 2, 1, MD_DLT645_FORMAT_STATUS3, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000504, N_("Running status word 4"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000505, N_("Running status word 5"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000506, N_("Running status word 6"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000507, N_("Running status word 7"), 2, 1, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x040005FF, N_("Running status words 1–7"), 14, 7, MD_DLT645_FORMAT_WORD, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000F01, N_("Alarm energy 1"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000F02, N_("Alarm energy 2"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x04000F04, N_("Overdraft energy limit"), 4, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x04001001, N_("Alarm amount 1"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_FEN },
-  { 0x04001002, N_("Alarm amount 2"), 4, 1, MD_DLT645_FORMAT_BCD, 2, MD_DLT645_UNIT_FEN },
-  { 0x1D000101, N_("Last trip time"), 6, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x1E000101, N_("Last close time"), 6, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
+  BCD (0x02060000, N_("Total power factor"), 2, 1, 3, PERMILLE),
+  BCD (0x02800002, N_("Frequency"), 2, 1, 2, CENTIHERTZ),
+  BCD (0x03320201, N_("Purchase count (energy type)"), 2, 1, 0, NONE),
+  RAW (0x03320601, N_("Cumulative purchased energy"), 4),
+  RAW (0x03330101, N_("Last purchase date"), 5),
+  BCD (0x03330201, N_("Purchase count"), 2, 1, 0, NONE),
+  RAW (0x03330301, N_("Last purchase amount"), 4),
+  RAW (0x03330401, N_("Amount before last purchase"), 4),
+  RAW (0x03330501, N_("Amount after last purchase"), 4),
+  BCD (0x03330601, N_("Cumulative purchased amount"), 4, 1, 2, FEN),
+  FMT (0x04000101, N_("Date and weekday"), 4, 1, DATE_WEEK),
+  FMT (0x04000102, N_("Time"), 3, 1, TIME),
+  FMT (0x04000401, N_("Communication address"), 6, 1, ADDRESS),
+  RAW (0x04000402, N_("Meter number"), 6),
+  FMT (0x04000501, N_("Running status word 1"), 2, 1, WORD),
+  FMT (0x04000502, N_("Running status word 2"), 2, 1, WORD),
+  FMT (0x04000503, N_("Running status word 3"), 2, 1, STATUS3),
+  FMT (0x04000504, N_("Running status word 4"), 2, 1, WORD),
+  FMT (0x04000505, N_("Running status word 5"), 2, 1, WORD),
+  FMT (0x04000506, N_("Running status word 6"), 2, 1, WORD),
+  FMT (0x04000507, N_("Running status word 7"), 2, 1, WORD),
+  FMT (0x040005FF, N_("Running status words 1–7"), 14, 7, WORD),
+  RAW (0x04000F01, N_("Alarm energy 1"), 4),
+  RAW (0x04000F02, N_("Alarm energy 2"), 4),
+  RAW (0x04000F04, N_("Overdraft energy limit"), 4),
+  BCD (0x04001001, N_("Alarm amount 1"), 4, 1, 2, FEN),
+  BCD (0x04001002, N_("Alarm amount 2"), 4, 1, 2, FEN),
+  RAW (0x1D000101, N_("Last trip time"), 6),
+  RAW (0x1E000101, N_("Last close time"), 6),
   /* Sent through 03H with MACs; listed for their names only. */
-  { 0x070000FF, N_("Security: identity authentication"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070001FF, N_("Security: set authentication validity"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070002FF, N_("Security: invalidate authentication"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070101FF, N_("Security: open account"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070102FF, N_("Security: recharge"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070103FF, N_("Security: wallet initialisation"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x070301FF, N_("Security: key update"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
-  { 0x078102FF, N_("Security: status query"), 0, 1, MD_DLT645_FORMAT_RAW, 0, MD_DLT645_UNIT_NONE },
+  RAW (0x070000FF, N_("Security: identity authentication"), 0),
+  RAW (0x070001FF, N_("Security: set authentication validity"), 0),
+  RAW (0x070002FF, N_("Security: invalidate authentication"), 0),
+  RAW (0x070101FF, N_("Security: open account"), 0),
+  RAW (0x070102FF, N_("Security: recharge"), 0),
+  RAW (0x070103FF, N_("Security: wallet initialisation"), 0),
+  RAW (0x070301FF, N_("Security: key update"), 0),
+  RAW (0x078102FF, N_("Security: status query"), 0),
 };
+
+#undef BCD
+#undef FMT
+#undef RAW
 
 /* Each bit's meaning, least significant first; NULL = not described. */
 static const char * const err_bits[8] = {
@@ -242,8 +253,8 @@ md_dlt645_bcd_encode (gint64             value,
   if ((negative && !(flags & MD_DLT645_BCD_SIGNED)) || magnitude >= (guint64) limit)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_RANGE,
-                   _("%" G_GINT64_FORMAT " does not fit in %" G_GSIZE_FORMAT " BCD bytes"),
-                   value, n_bytes);
+                   _("%lld does not fit in %lu BCD bytes"),
+                   (long long) value, (gulong) n_bytes);
       return FALSE;
     }
   for (gsize i = 0; i < n_bytes; i++)
@@ -364,7 +375,7 @@ md_dlt645_value_decode (const guint8  *bytes,
   if (raw > G_MAXINT64 / scale)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_RANGE,
-                   _("%" G_GINT64_FORMAT " is too large"), raw);
+                   _("%lld is too large"), (long long) raw);
       return FALSE;
     }
   *out_value = raw * scale;
@@ -404,8 +415,8 @@ md_dlt645_value_encode (gint64          value,
   if (value % scale != 0)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_PRECISION,
-                   _("%" G_GINT64_FORMAT " %s is finer than the meter field can hold"),
-                   value, md_dlt645_unit_symbol (unit));
+                   _("%lld %s is finer than the meter field can hold"),
+                   (long long) value, md_dlt645_unit_symbol (unit));
       return FALSE;
     }
   return md_dlt645_bcd_encode (value / scale, MD_DLT645_BCD_DEFAULT, out_bytes, n_bytes, error);

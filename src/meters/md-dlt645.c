@@ -283,8 +283,8 @@ md_dlt645_build (const MdDlt645Address  *address,
   if (data_len > MD_DLT645_DATA_MAX)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_TOO_LONG,
-                   _("%" G_GSIZE_FORMAT " data bytes do not fit in one frame (at most 255)"),
-                   data_len);
+                   _("%lu data bytes do not fit in one frame (at most 255)"),
+                   (gulong) data_len);
       return NULL;
     }
 
@@ -331,8 +331,8 @@ md_dlt645_build_read (const MdDlt645Address  *address,
   if (params_len > MD_DLT645_DATA_MAX - 4)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_TOO_LONG,
-                   _("%" G_GSIZE_FORMAT " data bytes do not fit in one frame (at most 255)"),
-                   params_len + 4);
+                   _("%lu data bytes do not fit in one frame (at most 255)"),
+                   (gulong) params_len + 4);
       return NULL;
     }
   put_di (data, di);
@@ -412,8 +412,8 @@ md_dlt645_build_write (const MdDlt645Address  *address,
   if (value_len > MD_DLT645_DATA_MAX - 12)
     {
       g_set_error (error, MD_DLT645_ERROR, MD_DLT645_ERROR_TOO_LONG,
-                   _("%" G_GSIZE_FORMAT " data bytes do not fit in one frame (at most 255)"),
-                   value_len + 12);
+                   _("%lu data bytes do not fit in one frame (at most 255)"),
+                   (gulong) value_len + 12);
       return NULL;
     }
   put_di (data, di);

@@ -159,14 +159,14 @@ md_modbus_frame_decode (const guint8   *buf,
   if (len < 5)
     {
       g_set_error (error, MD_MODBUS_ERROR, MD_MODBUS_ERROR_TOO_SHORT,
-                   _("%" G_GSIZE_FORMAT " bytes are too short for a Modbus RTU frame"), len);
+                   _("%lu bytes are too short for a Modbus RTU frame"), (gulong) len);
       return FALSE;
     }
   if (len > MD_MODBUS_RTU_MAX)
     {
       g_set_error (error, MD_MODBUS_ERROR, MD_MODBUS_ERROR_TOO_LONG,
-                   _("%" G_GSIZE_FORMAT " bytes are too long for a Modbus RTU frame (at most 256)"),
-                   len);
+                   _("%lu bytes are too long for a Modbus RTU frame (at most 256)"),
+                   (gulong) len);
       return FALSE;
     }
 
@@ -220,8 +220,8 @@ md_modbus_frame_decode (const guint8   *buf,
   if (!fits)
     {
       g_set_error (error, MD_MODBUS_ERROR, MD_MODBUS_ERROR_LENGTH,
-                   _("%" G_GSIZE_FORMAT " bytes fit neither a request nor a reply of function %02XH"),
-                   len, buf[1]);
+                   _("%lu bytes fit neither a request nor a reply of function %02XH"),
+                   (gulong) len, buf[1]);
       return FALSE;
     }
   return TRUE;
