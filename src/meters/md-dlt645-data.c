@@ -592,6 +592,12 @@ md_dlt645_data_ids (gsize *out_n)
   return data_ids;
 }
 
+/**
+ * md_dlt645_data_id_name:
+ * @id: a table entry
+ *
+ * Returns: its name, translated
+ */
 const char *
 md_dlt645_data_id_name (const MdDlt645DataId *id)
 {

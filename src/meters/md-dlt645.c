@@ -207,6 +207,13 @@ md_dlt645_address_format (const MdDlt645Address *address,
   out_text[12] = '\0';
 }
 
+/**
+ * md_dlt645_address_is_bcd:
+ * @address: an address
+ *
+ * Returns: %TRUE if every byte is two decimal digits (a meter number, or
+ *   the broadcast 99…99), %FALSE for the AA…AA wildcard and the like
+ */
 gboolean
 md_dlt645_address_is_bcd (const MdDlt645Address *address)
 {
@@ -404,7 +411,6 @@ md_dlt645_build_write (const MdDlt645Address  *address,
                        GError                **error)
 {
   guint8 data[MD_DLT645_DATA_MAX];
-  GBytes *frame;
 
   g_return_val_if_fail (auth != NULL, NULL);
   g_return_val_if_fail (value != NULL || value_len == 0, NULL);
@@ -420,9 +426,7 @@ md_dlt645_build_write (const MdDlt645Address  *address,
   put_auth (data + 4, auth);
   if (value_len > 0)
     memcpy (data + 12, value, value_len);
-  frame = md_dlt645_build (address, MD_DLT645_FN_WRITE, data, 12 + value_len, flags, error);
-  memset (data, 0, sizeof data);
-  return frame;
+  return md_dlt645_build (address, MD_DLT645_FN_WRITE, data, 12 + value_len, flags, error);
 }
 
 /**
@@ -450,7 +454,6 @@ md_dlt645_build_control (const MdDlt645Address   *address,
                          GError                 **error)
 {
   guint8 data[16];
-  GBytes *frame;
 
   g_return_val_if_fail (auth != NULL, NULL);
   g_return_val_if_fail (deadline != NULL, NULL);
@@ -461,9 +464,7 @@ md_dlt645_build_control (const MdDlt645Address   *address,
   data[8] = (guint8) command;
   data[9] = n2;
   put_date_time (data + 10, deadline);
-  frame = md_dlt645_build (address, MD_DLT645_FN_CONTROL, data, sizeof data, flags, error);
-  memset (data, 0, sizeof data);
-  return frame;
+  return md_dlt645_build (address, MD_DLT645_FN_CONTROL, data, sizeof data, flags, error);
 }
 
 /**
