@@ -62,22 +62,18 @@ add_di (MdFrameDecodeResult *r,
         guint32              di)
 {
   const MdDlt645DataId *id = md_dlt645_data_id_lookup (di);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
   g_autofree char *code = g_strdup_printf ("%08X", di);
   const char *name = id ? md_dlt645_data_id_name (id)
                         : _("not in the table of verified identifiers");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, code);
-  json_builder_set_member_name (b, "name");
+  json_object_set_string_member (o, "id", code);
   if (id)
-    json_builder_add_string_value (b, name);
+    json_object_set_string_member (o, "name", name);
   else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
+    json_object_set_null_member (o, "name");
   _md_frame_add_field (r, "di", _("Data identifier"), g_strdup_printf ("%s (%s)", code, name),
-             json_builder_get_root (b));
+                       _md_frame_object_node (o));
 }
 
 static void
@@ -85,15 +81,12 @@ add_bcd_value (MdFrameDecodeResult  *r,
                const MdDlt645DataId *id,
                const guint8         *v)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o;
+  JsonArray *values = json_array_new ();
   GString *text = g_string_new (NULL);
   gsize size = id->length / id->count;
   const char *wire_unit = md_dlt645_unit_wire_symbol (id->unit);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, id->count > 1 ? "values" : "value");
-  if (id->count > 1)
-    json_builder_begin_array (b);
   for (guint i = 0; i < id->count; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -105,32 +98,32 @@ add_bcd_value (MdFrameDecodeResult  *r,
         {
           g_autofree char *hex = _md_frame_hex_string (v, id->length);
 
-          json_builder_reset (b);
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "error");
-          json_builder_add_string_value (b, error->message);
-          json_builder_end_object (b);
+          o = json_object_new ();
+          json_object_set_string_member (o, "error", error->message);
           _md_frame_add_field (r, "value", _("Value"),
                                g_strdup_printf ("%s (%s)", hex, error->message),
-                     json_builder_get_root (b));
+                               _md_frame_object_node (o));
           g_string_free (text, TRUE);
+          json_array_unref (values);
           return;
         }
       number = md_decimal_format (raw, id->decimals);
       g_string_append_printf (text, "%s%s%s%s", i ? ", " : "", number, *wire_unit ? " " : "",
                               wire_unit);
-      json_builder_add_int_value (b, value);
+      json_array_add_int_element (values, value);
     }
+  o = json_object_new ();
   if (id->count > 1)
-    json_builder_end_array (b);
-  if (id->unit != MD_DLT645_UNIT_NONE)
+    json_object_set_array_member (o, "values", values);
+  else
     {
-      json_builder_set_member_name (b, "unit");
-      json_builder_add_string_value (b, md_dlt645_unit_symbol (id->unit));
+      json_object_set_int_member (o, "value", json_array_get_int_element (values, 0));
+      json_array_unref (values);
     }
-  json_builder_end_object (b);
+  if (id->unit != MD_DLT645_UNIT_NONE)
+    json_object_set_string_member (o, "unit", md_dlt645_unit_symbol (id->unit));
   _md_frame_add_field (r, "value", _("Value"), g_string_free (text, FALSE),
-                       json_builder_get_root (b));
+                       _md_frame_object_node (o));
 }
 
 static void
@@ -144,7 +137,7 @@ add_status3 (MdFrameDecodeResult *r,
     N_("not prepaid"), N_("energy prepaid"), N_("money prepaid"), N_("unknown"),
   };
   MdDlt645Status3 s;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
   GString *text = g_string_new (NULL);
   struct { const char *key; gboolean on; const char *words; } flags[] = {
     { "relay_open", FALSE, NULL },
@@ -176,23 +169,17 @@ add_status3 (MdFrameDecodeResult *r,
                           s.relay_command_trip ? _("command trip") : _("command close"),
                           _(types[s.meter_type]));
   g_string_append_printf (text, _("supply: %s"), _(supplies[s.supply]));
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "raw");
-  json_builder_add_int_value (b, s.raw);
-  json_builder_set_member_name (b, "meter_type");
-  json_builder_add_int_value (b, s.meter_type);
-  json_builder_set_member_name (b, "supply");
-  json_builder_add_int_value (b, s.supply);
+  json_object_set_int_member (o, "raw", s.raw);
+  json_object_set_int_member (o, "meter_type", s.meter_type);
+  json_object_set_int_member (o, "supply", s.supply);
   for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
     {
-      json_builder_set_member_name (b, flags[i].key);
-      json_builder_add_boolean_value (b, flags[i].on);
+      json_object_set_boolean_member (o, flags[i].key, flags[i].on);
       if (flags[i].on && flags[i].words)
         g_string_append_printf (text, ", %s", _(flags[i].words));
     }
-  json_builder_end_object (b);
   _md_frame_add_field (r, "value", _("Value"), g_string_free (text, FALSE),
-                       json_builder_get_root (b));
+                       _md_frame_object_node (o));
 }
 
 /* A value after its DI: decoded when the table knows the DI and the length
@@ -225,7 +212,7 @@ add_value (MdFrameDecodeResult *r,
 
           _md_frame_add_field (r, "value", _("Value"),
                                g_strdup_printf (_("%s, weekday %X"), iso, v[0]),
-                     json_node_init_string (json_node_alloc (), iso));
+                               json_node_init_string (json_node_alloc (), iso));
         }
       else
         _md_frame_add_hex (r, "value_bytes", _("Value bytes (not BCD)"), v, n);
@@ -245,20 +232,18 @@ add_value (MdFrameDecodeResult *r,
       break;
     case MD_DLT645_FORMAT_WORD:
       {
-        g_autoptr(JsonBuilder) b = json_builder_new ();
+        JsonArray *a = json_array_new ();
         GString *text = g_string_new (NULL);
 
-        json_builder_begin_array (b);
         for (gsize i = 0; i + 1 < n; i += 2)
           {
             guint w = v[i] | (v[i + 1] << 8);
 
             g_string_append_printf (text, "%s%04XH", i ? ", " : "", w);
-            json_builder_add_int_value (b, w);
+            json_array_add_int_element (a, w);
           }
-        json_builder_end_array (b);
         _md_frame_add_field (r, "value", _("Value"), g_string_free (text, FALSE),
-                             json_builder_get_root (b));
+                             _md_frame_array_node (a));
       }
       break;
     case MD_DLT645_FORMAT_STATUS3:
@@ -274,7 +259,7 @@ static void
 add_control_code (MdFrameDecodeResult *r,
                   const MdDlt645Frame *f)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
   const char *name = md_dlt645_function_name (f->function);
   g_autofree char *unknown = g_strdup_printf (_("function %02XH (not described)"), f->function);
   const char *what;
@@ -288,21 +273,14 @@ add_control_code (MdFrameDecodeResult *r,
   else
     what = _("normal reply, slave → master");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_int_value (b, f->control);
-  json_builder_set_member_name (b, "function");
-  json_builder_add_int_value (b, f->function);
-  json_builder_set_member_name (b, "follow_up");
-  json_builder_add_boolean_value (b, f->follow_up);
-  json_builder_set_member_name (b, "abnormal");
-  json_builder_add_boolean_value (b, f->abnormal);
-  json_builder_set_member_name (b, "from_slave");
-  json_builder_add_boolean_value (b, f->from_slave);
-  json_builder_end_object (b);
+  json_object_set_int_member (o, "code", f->control);
+  json_object_set_int_member (o, "function", f->function);
+  json_object_set_boolean_member (o, "follow_up", f->follow_up);
+  json_object_set_boolean_member (o, "abnormal", f->abnormal);
+  json_object_set_boolean_member (o, "from_slave", f->from_slave);
   _md_frame_add_field (r, "control", _("Control code"),
-             g_strdup_printf ("%02XH: %s, %s", f->control, name ? name : unknown, what),
-             json_builder_get_root (b));
+                       g_strdup_printf ("%02XH: %s, %s", f->control, name ? name : unknown, what),
+                       _md_frame_object_node (o));
 }
 
 static void
@@ -310,10 +288,10 @@ add_auth (MdFrameDecodeResult *r,
           const guint8        *v)
 {
   _md_frame_add_field (r, "auth_level", _("Password level (PA)"), g_strdup_printf ("%02XH", v[0]),
-             json_node_init_int (json_node_alloc (), v[0]));
+                       json_node_init_int (json_node_alloc (), v[0]));
   /* A decoded frame may end up in a ticket or a log: never the password. */
   _md_frame_add_field (r, "password", _("Password"), g_strdup (_("(hidden)")),
-             json_node_init_null (json_node_alloc ()));
+                       json_node_init_null (json_node_alloc ()));
   add_reversed (r, "operator_code", _("Operator code"), v + 4, 4);
 }
 
@@ -321,8 +299,8 @@ static void
 add_reply_error (MdFrameDecodeResult *r,
                  const MdDlt645Frame *f)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *words = NULL;
+  JsonObject *o;
   const char *kind;
   char *text;
 
@@ -347,15 +325,11 @@ add_reply_error (MdFrameDecodeResult *r,
     default:
       return;
     }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, kind);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_int_value (b, f->error_code);
-  json_builder_set_member_name (b, "text");
-  json_builder_add_string_value (b, words);
-  json_builder_end_object (b);
-  _md_frame_add_field (r, "error", _("Error"), text, json_builder_get_root (b));
+  o = json_object_new ();
+  json_object_set_string_member (o, "kind", kind);
+  json_object_set_int_member (o, "code", f->error_code);
+  json_object_set_string_member (o, "text", words);
+  _md_frame_add_field (r, "error", _("Error"), text, _md_frame_object_node (o));
 }
 
 static void
@@ -382,7 +356,8 @@ describe_dlt645_data (MdFrameDecodeResult *r,
         add_value (r, di, d + 4, l - 4);
       else if (l > 4)
         _md_frame_add_hex (r, f->from_slave ? "value_bytes" : "params",
-                 f->from_slave ? _("Value bytes (first part)") : _("Parameters"), d + 4, l - 4);
+                           f->from_slave ? _("Value bytes (first part)") : _("Parameters"),
+                           d + 4, l - 4);
       return;
     case MD_DLT645_FN_READ_FOLLOW_UP:
       if (l < 5)
@@ -411,8 +386,8 @@ describe_dlt645_data (MdFrameDecodeResult *r,
           g_autofree char *words = md_dlt645_exec_info_describe (f->exec_info);
 
           _md_frame_add_field (r, "execution", _("Execution"),
-                     g_strdup_printf ("%04XH: %s", f->exec_info, words),
-                     json_node_init_int (json_node_alloc (), f->exec_info));
+                               g_strdup_printf ("%04XH: %s", f->exec_info, words),
+                               json_node_init_int (json_node_alloc (), f->exec_info));
           return;
         }
       if (f->from_slave || l != 16)
@@ -422,8 +397,8 @@ describe_dlt645_data (MdFrameDecodeResult *r,
         const char *name = md_dlt645_control_command_name (d[8]);
 
         _md_frame_add_field (r, "command", _("Command (N1)"),
-                   g_strdup_printf ("%02XH: %s", d[8], name ? name : _("not described")),
-                   json_node_init_int (json_node_alloc (), d[8]));
+                             g_strdup_printf ("%02XH: %s", d[8], name ? name : _("not described")),
+                             json_node_init_int (json_node_alloc (), d[8]));
       }
       _md_frame_add_int (r, "n2", _("N2"), d[9]);
       add_date_time (r, "deadline", _("Valid until"), d + 10);
@@ -442,9 +417,9 @@ describe_dlt645_data (MdFrameDecodeResult *r,
                            : d[0] == MD_DLT645_BAUD_9600 ? "9600" : NULL;
 
         _md_frame_add_field (r, "baud", _("Baud rate"),
-                   rate ? g_strdup_printf ("%02XH: %s Bd", d[0], rate)
-                        : g_strdup_printf (_("%02XH (rate not verified)"), d[0]),
-                   json_node_init_int (json_node_alloc (), d[0]));
+                             rate ? g_strdup_printf ("%02XH: %s Bd", d[0], rate)
+                             : g_strdup_printf (_("%02XH (rate not verified)"), d[0]),
+                             json_node_init_int (json_node_alloc (), d[0]));
       }
       return;
     default:
@@ -457,8 +432,8 @@ describe_dlt645_data (MdFrameDecodeResult *r,
 
 MdFrameDecodeResult *
 _md_frame_decode_dlt645 (const guint8  *bytes,
-               gsize          len,
-               GError       **error)
+                         gsize          len,
+                         GError       **error)
 {
   MdDlt645Frame frame = { 0 }, bad = { 0 };
   g_autoptr(GError) bad_error = NULL;
@@ -542,8 +517,8 @@ _md_frame_decode_dlt645 (const guint8  *bytes,
     else if (memcmp (&f->address, &md_dlt645_address_broadcast, sizeof f->address) == 0)
       note = _("broadcast");
     _md_frame_add_field (r, "address", _("Address"),
-               note ? g_strdup_printf ("%s (%s)", address, note) : g_strdup (address),
-               json_node_init_string (json_node_alloc (), address));
+                         note ? g_strdup_printf ("%s (%s)", address, note) : g_strdup (address),
+                         json_node_init_string (json_node_alloc (), address));
   }
   add_control_code (r, f);
   _md_frame_add_int (r, "length", _("Data length (L)"), f->length);

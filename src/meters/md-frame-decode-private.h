@@ -33,6 +33,8 @@ void                 _md_frame_add_check      (MdFrameDecodeResult *r,
                                                const char          *expected);
 char                *_md_frame_hex_string     (const guint8        *bytes,
                                                gsize                len);
+JsonNode            *_md_frame_object_node    (JsonObject          *object);
+JsonNode            *_md_frame_array_node     (JsonArray           *array);
 
 MdFrameDecodeResult *_md_frame_decode_dlt645  (const guint8        *bytes,
                                                gsize                len,

@@ -32,10 +32,10 @@ field_free (gpointer data)
 /* Takes @text and @json. */
 void
 _md_frame_add_field (MdFrameDecodeResult *r,
-           const char          *key,
-           const char          *label,
-           char                *text,
-           JsonNode            *json)
+                     const char          *key,
+                     const char          *label,
+                     char                *text,
+                     JsonNode            *json)
 {
   MdFrameField *field = g_new0 (MdFrameField, 1);
 
@@ -43,14 +43,15 @@ _md_frame_add_field (MdFrameDecodeResult *r,
   field->label = g_strdup (label);
   field->text = text;
   field->json = json;
+  json_node_seal (json);
   g_ptr_array_add (r->fields, field);
 }
 
 void
 _md_frame_add_string (MdFrameDecodeResult *r,
-            const char          *key,
-            const char          *label,
-            const char          *text)
+                      const char          *key,
+                      const char          *label,
+                      const char          *text)
 {
   _md_frame_add_field (r, key, label, g_strdup (text),
                        json_node_init_string (json_node_alloc (), text));
@@ -58,31 +59,39 @@ _md_frame_add_string (MdFrameDecodeResult *r,
 
 void
 _md_frame_add_int (MdFrameDecodeResult *r,
-         const char          *key,
-         const char          *label,
-         gint64               value)
+                   const char          *key,
+                   const char          *label,
+                   gint64               value)
 {
   _md_frame_add_field (r, key, label, g_strdup_printf ("%" G_GINT64_FORMAT, value),
-             json_node_init_int (json_node_alloc (), value));
+                       json_node_init_int (json_node_alloc (), value));
 }
 
 char *
 _md_frame_hex_string (const guint8 *bytes,
-            gsize         len)
+                      gsize         len)
 {
-  GString *s = g_string_sized_new (len * 3);
+  static const char digits[] = "0123456789ABCDEF";
+  char *out = g_malloc (len ? len * 3 : 1);
+  char *p = out;
 
   for (gsize i = 0; i < len; i++)
-    g_string_append_printf (s, i ? " %02X" : "%02X", bytes[i]);
-  return g_string_free (s, FALSE);
+    {
+      if (i > 0)
+        *p++ = ' ';
+      *p++ = digits[bytes[i] >> 4];
+      *p++ = digits[bytes[i] & 0x0F];
+    }
+  *p = '\0';
+  return out;
 }
 
 void
 _md_frame_add_hex (MdFrameDecodeResult *r,
-         const char          *key,
-         const char          *label,
-         const guint8        *bytes,
-         gsize                len)
+                   const char          *key,
+                   const char          *label,
+                   const guint8        *bytes,
+                   gsize                len)
 {
   g_autofree char *hex = _md_frame_hex_string (bytes, len);
 
@@ -92,24 +101,39 @@ _md_frame_add_hex (MdFrameDecodeResult *r,
 /* The checksum verdict: "ok" or "bad (expected XX)". */
 void
 _md_frame_add_check (MdFrameDecodeResult *r,
-           const char          *key,
-           const char          *label,
-           const char          *received,
-           const char          *expected)
+                     const char          *key,
+                     const char          *label,
+                     const char          *received,
+                     const char          *expected)
 {
   gboolean ok = g_str_equal (received, expected);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
   char *text = ok ? g_strdup (_("ok")) : g_strdup_printf (_("bad (expected %s)"), expected);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, ok);
-  json_builder_set_member_name (b, "received");
-  json_builder_add_string_value (b, received);
-  json_builder_set_member_name (b, "expected");
-  json_builder_add_string_value (b, expected);
-  json_builder_end_object (b);
-  _md_frame_add_field (r, key, label, text, json_builder_get_root (b));
+  json_object_set_boolean_member (o, "ok", ok);
+  json_object_set_string_member (o, "received", received);
+  json_object_set_string_member (o, "expected", expected);
+  _md_frame_add_field (r, key, label, text, _md_frame_object_node (o));
+}
+
+/* JSON values are built directly, not with a JsonBuilder: a GObject per
+ * field made the fuzzers several times slower. */
+JsonNode *
+_md_frame_object_node (JsonObject *object)
+{
+  JsonNode *node = json_node_init_object (json_node_alloc (), object);
+
+  json_object_unref (object);
+  return node;
+}
+
+JsonNode *
+_md_frame_array_node (JsonArray *array)
+{
+  JsonNode *node = json_node_init_array (json_node_alloc (), array);
+
+  json_array_unref (array);
+  return node;
 }
 
 MdFrameDecodeResult *
@@ -146,8 +170,8 @@ decode_modbus (const guint8  *bytes,
   _md_frame_add_int (r, "unit", _("Unit id"), f.unit);
   name = md_modbus_function_name (f.function);
   _md_frame_add_field (r, "function", _("Function"),
-             g_strdup_printf ("%02XH: %s", bytes[1], name ? name : _("not described")),
-             json_node_init_int (json_node_alloc (), f.function));
+                       g_strdup_printf ("%02XH: %s", bytes[1], name ? name : _("not described")),
+                       json_node_init_int (json_node_alloc (), f.function));
 
   if (!ok)
     /* Damaged bytes: show them, do not read meaning into them. */
@@ -171,14 +195,16 @@ decode_modbus (const guint8  *bytes,
                            f.function == MD_MODBUS_FC_WRITE_MULTIPLE_REGISTERS;
 
       _md_frame_add_field (r, "kind", _("Kind"), g_strdup (_(kinds[f.kind])),
-                 json_node_init_string (json_node_alloc (), keys[f.kind]));
+                           json_node_init_string (json_node_alloc (), keys[f.kind]));
       if (f.kind == MD_MODBUS_FRAME_EXCEPTION)
         {
           const char *ex = md_modbus_exception_name (f.exception);
 
+          if (ex == NULL)
+            ex = _("not defined");
           _md_frame_add_field (r, "exception", _("Exception"),
-                     g_strdup_printf ("%02XH: %s", f.exception, ex ? ex : _("not defined")),
-                     json_node_init_int (json_node_alloc (), f.exception));
+                               g_strdup_printf ("%02XH: %s", f.exception, ex),
+                               json_node_init_int (json_node_alloc (), f.exception));
         }
       else
         {
@@ -197,20 +223,18 @@ decode_modbus (const guint8  *bytes,
               _md_frame_add_int (r, "byte_count", _("Byte count"), f.byte_count);
               if (registers)
                 {
-                  g_autoptr(JsonBuilder) b = json_builder_new ();
+                  JsonArray *a = json_array_new ();
                   GString *text = g_string_new (NULL);
 
-                  json_builder_begin_array (b);
                   for (guint i = 0; i + 1 < f.byte_count; i += 2)
                     {
                       guint w = (f.data[i] << 8) | f.data[i + 1];
 
                       g_string_append_printf (text, "%s%04XH", i ? " " : "", w);
-                      json_builder_add_int_value (b, w);
+                      json_array_add_int_element (a, w);
                     }
-                  json_builder_end_array (b);
                   _md_frame_add_field (r, "registers", _("Registers"), g_string_free (text, FALSE),
-                             json_builder_get_root (b));
+                                       _md_frame_array_node (a));
                 }
               else
                 _md_frame_add_hex (r, "bits", _("Bits (bytes, LSB first)"), f.data, f.byte_count);
@@ -256,6 +280,12 @@ md_frame_protocol_from_string (const char       *name,
   return TRUE;
 }
 
+/**
+ * md_frame_protocol_to_string:
+ * @protocol: a protocol
+ *
+ * Returns: its name on the command line and in JSON: "dlt645" or "modbus-rtu"
+ */
 const char *
 md_frame_protocol_to_string (MdFrameProtocol protocol)
 {
@@ -404,6 +434,12 @@ md_frame_decode (MdFrameProtocol   protocol,
   return md_frame_decode_bytes (protocol, data, len, error);
 }
 
+/**
+ * md_frame_decode_result_free:
+ * @result: (nullable): a result
+ *
+ * Frees @result and its fields.
+ */
 void
 md_frame_decode_result_free (MdFrameDecodeResult *result)
 {
@@ -494,13 +530,14 @@ md_frame_decode_result_to_text (const MdFrameDecodeResult *result)
  *
  * `{"protocol", "frame", "skipped", "valid", "fields": {key: value…}}`.
  *
- * Returns: (transfer full): a JSON object
+ * Returns: (transfer full): a JSON object; the values inside are shared
+ *   with @result and sealed
  */
 JsonNode *
 md_frame_decode_result_to_json (const MdFrameDecodeResult *result)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *frame = NULL;
+  JsonObject *root, *fields;
   gsize len;
   const guint8 *data;
 
@@ -508,25 +545,19 @@ md_frame_decode_result_to_json (const MdFrameDecodeResult *result)
 
   data = g_bytes_get_data (result->frame, &len);
   frame = _md_frame_hex_string (data, len);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "protocol");
-  json_builder_add_string_value (b, md_frame_protocol_to_string (result->protocol));
-  json_builder_set_member_name (b, "frame");
-  json_builder_add_string_value (b, frame);
-  json_builder_set_member_name (b, "skipped");
-  json_builder_add_int_value (b, (gint64) result->skipped);
-  json_builder_set_member_name (b, "valid");
-  json_builder_add_boolean_value (b, result->valid);
-  json_builder_set_member_name (b, "fields");
-  json_builder_begin_object (b);
+  root = json_object_new ();
+  json_object_set_string_member (root, "protocol", md_frame_protocol_to_string (result->protocol));
+  json_object_set_string_member (root, "frame", frame);
+  json_object_set_int_member (root, "skipped", (gint64) result->skipped);
+  json_object_set_boolean_member (root, "valid", result->valid);
+  fields = json_object_new ();
   for (guint i = 0; i < result->fields->len; i++)
     {
       const MdFrameField *field = g_ptr_array_index (result->fields, i);
 
-      json_builder_set_member_name (b, field->key);
-      json_builder_add_value (b, json_node_copy (field->json));
+      /* Sealed when added: sharing is safe and saves a deep copy. */
+      json_object_set_member (fields, field->key, json_node_ref (field->json));
     }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  json_object_set_object_member (root, "fields", fields);
+  return _md_frame_object_node (root);
 }
