@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Builds the libFuzzer targets of tests/fuzz with clang in a build directory
+# of their own and runs each for SECONDS (T12 in RELIABILITY.md: 60 s per
+# target on every PR, 600 s nightly).
+#
+#   build-aux/fuzz.sh [SECONDS] [TARGET…]
+#
+# Targets: dlt645 modbus-frame frame-hex (all by default). New inputs go to
+# $BUILD/fuzz-corpus/TARGET; crashes to $BUILD/fuzz-artifacts. The checked-in
+# corpus (tests/fuzz/corpus/TARGET) is only read. To keep a new input as a
+# regression, copy it into the checked-in corpus: every build replays it.
+# Environment: MD_FUZZ_BUILD_DIR (default build-fuzz), CC (default clang).
+set -eu
+
+seconds=${1:-60}
+[ $# -gt 0 ] && shift
+targets=${*:-dlt645 modbus-frame frame-hex}
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${MD_FUZZ_BUILD_DIR:-$src/build-fuzz}
+
+if [ ! -f "$build/build.ninja" ]; then
+  CC=${CC:-clang} meson setup "$build" "$src" -Dfuzzing=true -Dwerror=true
+fi
+for t in $targets; do
+  ninja -C "$build" "tests/fuzz/fuzz-$t"
+done
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export G_SLICE=always-malloc G_DEBUG=gc-friendly
+
+status=0
+for t in $targets; do
+  corpus=$build/fuzz-corpus/$t
+  artifacts=$build/fuzz-artifacts
+  mkdir -p "$corpus" "$artifacts"
+  # Longer inputs than a frame (plus noise) only slow the search down.
+  case $t in
+    dlt645) max_len=600 ;;
+    modbus-frame) max_len=260 ;;
+    *) max_len=2048 ;;
+  esac
+  echo "== fuzz-$t: $seconds s"
+  if ! "$build/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 \
+         -max_len="$max_len" \
+         -artifact_prefix="$artifacts/$t-" "$corpus" "$src/tests/fuzz/corpus/$t" \
+         >"$artifacts/$t.log" 2>&1; then
+    status=1
+    echo "fuzz-$t FAILED: see $artifacts/$t.log and $artifacts/$t-*"
+  fi
+  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
+    "$artifacts/$t.log" | sed "s/^/  fuzz-$t /" || true
+  grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$artifacts/$t.log" | head -5 || true
+done
+exit $status
