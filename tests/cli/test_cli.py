@@ -18,6 +18,7 @@ ADMIN_PW = "admin-secret"
 STAFF_PW = "staff-secret"
 FIN_PW = "finance-secret"
 CASH_PW = "cashier-secret"
+BOSS_PW = "supervisor-secret"
 
 
 def run(db, args, operator=None, password=None, stdin=None, env=None, lang="C.UTF-8"):
@@ -50,7 +51,8 @@ class CliTest(unittest.TestCase):
         assert rc == 0, err
         for name, roles, pw in (("staff", "metering,utilization", STAFF_PW),
                                 ("fin", "finance", FIN_PW),
-                                ("cash", "cashier", CASH_PW)):
+                                ("cash", "cashier", CASH_PW),
+                                ("boss", "supervisor", BOSS_PW)):
             rc, out, err = run(cls.db, ["operator", "add", name, "--role", roles],
                                "admin", ADMIN_PW, env={"MD_NEW_PASSWORD": pw})
             assert rc == 0, err
@@ -69,6 +71,10 @@ class CliTest(unittest.TestCase):
         assert rc == 0, err
         cls.staff(["account", "open", "--no", "100234", "--name", "张三", "--category", "RES",
                    "--meter", "202411110002", "--capacity", "8", "--phone", "13800000000"])
+        cls.staff(["account", "open", "--no", "100300", "--name", "李四", "--category", "RES",
+                   "--billing", "system"])
+        rc, out, err = run(cls.db, ["shift", "open", "--float", "500"], "cash", CASH_PW)
+        assert rc == 0, err
 
     @classmethod
     def tearDownClass(cls):
@@ -376,6 +382,101 @@ class CliTest(unittest.TestCase):
                 before = dump(self.db)
                 rc, out, err = run(self.db, args, operator, passwords[operator])
                 self.assertEqual(rc, 1, (args, err))
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertEqual(dump(self.db), before)
+
+    def cash(self, args):
+        rc, out, err = run(self.db, ["--json"] + args, "cash", CASH_PW)
+        return rc, (json.loads(out) if out.strip() else None), err
+
+    def test_sell_reverse_flow(self):
+        rc, sale, err = self.cash(["sell", "--account", "100300", "--amount", "120", "--pay", "cash",
+                                   "--key", "cli-flow-1"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(sale["state"], "posted")
+        self.assertEqual(sale["amount"], "120.00")
+        self.assertTrue(sale["receipt"].startswith("T01-"))
+        # the same key: the same sale, not another
+        rc, again, err = self.cash(["sell", "--account", "100300", "--amount", "120", "--pay",
+                                    "cash", "--key", "cli-flow-1"])
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(again["replayed"])
+        self.assertEqual(again["sale"], sale["sale"])
+        shown = self.json(["sale", "show", str(sale["sale"])], "cash", CASH_PW)
+        self.assertEqual(sum(int(round(float(l["delta"]) * 100)) for l in shown["ledger"]), 0)
+
+        # a cashier needs a supervisor for a reversal
+        rc, out, err = self.cash(["reverse", str(sale["sale"]), "--reason", "wrong"])
+        self.assertEqual(rc, 1)
+        self.assertEqual(out["error"]["code"], "auth.denied")
+        rc, out, err = run(self.db, ["--json", "reverse", str(sale["sale"]), "--reason", "wrong",
+                                     "--approver", "cash"], "cash", CASH_PW,
+                           env={"MD_APPROVER_PASSWORD": CASH_PW})
+        self.assertEqual(rc, 1)
+        self.assertEqual(json.loads(out)["error"]["code"], "auth.approval")
+        rc, out, err = run(self.db, ["--json", "reverse", str(sale["sale"]), "--reason", "wrong",
+                                     "--approver", "boss"], "cash", CASH_PW,
+                           env={"MD_APPROVER_PASSWORD": BOSS_PW})
+        self.assertEqual(rc, 0, err)
+        reversal = json.loads(out)
+        self.assertEqual(reversal["kind"], "reversal")
+        self.assertEqual(reversal["amount"], "-120.00")
+        reversed_list = self.json(["sale", "list", "--state", "reversed"], "cash", CASH_PW)
+        self.assertIn(sale["sale"], [s["sale"] for s in reversed_list])
+
+        report = self.json(["shift", "report", "--x"], "cash", CASH_PW)
+        self.assertEqual(report["report"], "X")
+        rc, out, err = run(self.db, ["--json", "audit", "verify"], "admin", ADMIN_PW)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(json.loads(out)["ok"])
+
+    SALE_BAD = [
+        ("cash", ["sell", "--account", "100300", "--amount", "1.005", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "-5", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "0", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "abc", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "99999999999999999", "--pay", "cash"],
+         1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "gold"], 1),
+        ("cash", ["sell", "--account", "100300", "--energy", "1.0001", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "nobody", "--amount", "10", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100234", "--amount", "10", "--pay", "cash"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "cash", "--key",
+                  "bad key"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "cash", "--medium",
+                  "card"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "cash", "--fee",
+                  "nonexistent-fee"], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "cash",
+                  "--pay-ref", "x" * 65], 1),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--energy", "5", "--pay",
+                  "cash"], 2),
+        ("cash", ["sell", "--account", "100300", "--amount", "10", "--pay", "cash", "--medium",
+                  "pigeon"], 2),
+        ("cash", ["sale", "show", "abc"], 1),
+        ("cash", ["sale", "show", "999999"], 1),
+        ("cash", ["sale", "list", "--state", "lost"], 1),
+        ("cash", ["sale", "list", "--date", "2026-13-45"], 1),
+        ("boss", ["reverse", "999999", "--reason", "x"], 1),
+        ("boss", ["reverse", "1", "--reason", ""], 1),
+        ("boss", ["refund", "--account", "100300", "--amount", "100000", "--reason", "x"], 1),
+        ("boss", ["refund", "--account", "100234", "--amount", "1", "--reason", "x"], 1),
+        ("cash", ["shift", "open", "--float", "10"], 1),
+        ("cash", ["shift", "open", "--float", "-10"], 1),
+        ("cash", ["shift", "cash", "--out", "99999", "--reason", "x"], 1),
+        ("cash", ["shift", "cash", "--out", "0.001", "--reason", "x"], 1),
+        ("cash", ["shift", "close", "--counted", "-1"], 1),
+        ("staff", ["grant", "--account", "100300", "--energy", "10", "--period", "2026-13"], 1),
+        ("staff", ["grant", "--account", "100300", "--energy", "-10", "--period", "2026-11"], 1),
+    ]
+
+    def test_sale_bad_input(self):
+        passwords = {"staff": STAFF_PW, "cash": CASH_PW, "boss": BOSS_PW}
+        for operator, args, status in self.SALE_BAD:
+            with self.subTest(args=args):
+                before = dump(self.db)
+                rc, out, err = run(self.db, args, operator, passwords[operator])
+                self.assertEqual(rc, status, (args, err))
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertEqual(dump(self.db), before)
 
