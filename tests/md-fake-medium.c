@@ -20,6 +20,7 @@ struct _MdFakeMedium
   MdFakeFault  fault;
   gboolean     mismatch;
   guint        writes;
+  char        *uid;
 };
 
 static void md_fake_medium_iface_init (MdMediumInterface *iface);
@@ -80,7 +81,8 @@ fake_prepare (MdMedium      *medium,
   if (plan->target == NULL || *plan->target == '\0')
     {
       g_free (plan->target);
-      plan->target = g_strdup_printf ("CARD-%s", plan->account_no);
+      plan->target = self->uid != NULL ? g_strdup (self->uid)
+                                       : g_strdup_printf ("CARD-%s", plan->account_no);
     }
   if (self->mismatch)
     {
@@ -187,6 +189,7 @@ md_fake_medium_finalize (GObject *object)
   MdFakeMedium *self = MD_FAKE_MEDIUM (object);
 
   g_free (self->kind);
+  g_free (self->uid);
   g_hash_table_unref (self->targets);
   G_OBJECT_CLASS (md_fake_medium_parent_class)->finalize (object);
 }
@@ -217,6 +220,14 @@ md_fake_medium_set_fault (MdFakeMedium *self,
                           MdFakeFault   fault)
 {
   self->fault = fault;
+}
+
+void
+md_fake_medium_set_uid (MdFakeMedium *self,
+                        const char   *uid)
+{
+  g_free (self->uid);
+  self->uid = g_strdup (uid);
 }
 
 void

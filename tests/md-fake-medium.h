@@ -24,6 +24,8 @@ void          md_fake_medium_set_fault    (MdFakeMedium *self,
                                            MdFakeFault   fault);
 void          md_fake_medium_set_mismatch (MdFakeMedium *self,
                                            gboolean      mismatch);
+void          md_fake_medium_set_uid      (MdFakeMedium *self,
+                                           const char   *uid);
 guint         md_fake_medium_get_writes   (MdFakeMedium *self);
 gint64        md_fake_medium_get_count    (MdFakeMedium *self,
                                            const char   *target);

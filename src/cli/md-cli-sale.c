@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "md-card.h"
 #include "md-cli.h"
 #include "md-shift.h"
 #include "md-validate.h"
@@ -564,7 +565,78 @@ run_account_replace_meter (MdCli   *cli,
   return md_cli_result ("account", p->pdata[0], "old", old_address, "new", new_address, NULL);
 }
 
+static JsonNode *
+run_charge (MdCli   *cli,
+            char   **args,
+            GError **error)
+{
+  const char *account = NULL;
+  const char *pay = NULL;
+  const char *pay_ref = NULL;
+  const char *key = NULL;
+  g_autoptr(GPtrArray) fees = NULL;
+  MdCliOption options[] = {
+    { "account", MD_CLI_VALUE, &account },
+    { "fee", MD_CLI_LIST, &fees },
+    { "pay", MD_CLI_VALUE, &pay },
+    { "pay-ref", MD_CLI_VALUE, &pay_ref },
+    { "key", MD_CLI_VALUE, &key },
+  };
+  g_auto(MdSaleResult) result = { 0 };
+  MdPayMethod method;
+  gboolean ok;
+
+  if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error))
+    return NULL;
+  if (account == NULL || fees == NULL || pay == NULL)
+    {
+      g_set_error_literal (error, MD_CLI_ERROR, MD_CLI_ERROR_USAGE,
+                           _("Give --account NO, --fee KIND and --pay"));
+      return NULL;
+    }
+  if (!md_pay_method_parse (pay, &method, error))
+    return NULL;
+  g_ptr_array_add (fees, NULL);
+  ok = md_vend_charge (cli->session, account, (const char * const *) fees->pdata, method, pay_ref,
+                       key, &result, error);
+  return finish (&result, ok, error);
+}
+
+static JsonNode *
+run_alert_list (MdCli   *cli,
+                char   **args,
+                GError **error)
+{
+  gboolean all = FALSE;
+  MdCliOption options[] = { { "all", MD_CLI_FLAG, &all } };
+
+  if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error))
+    return NULL;
+  return md_alert_list (cli->session, !all, error);
+}
+
+static JsonNode *
+run_alert_ack (MdCli   *cli,
+               char   **args,
+               GError **error)
+{
+  g_autoptr(GPtrArray) p = NULL;
+  gint64 id;
+
+  if (!md_cli_parse (args, NULL, 0, 1, 1, &p, error) ||
+      !md_parse_int (p->pdata[0], _("alert number"), 1, G_MAXINT64, &id, error) ||
+      !md_alert_acknowledge (cli->session, id, error))
+    return NULL;
+  return md_cli_result ("alert", p->pdata[0], "status", "acknowledged", NULL);
+}
+
 const MdCliCommand md_cli_sale_commands[] = {
+  { "charge", "--account NO --fee KIND… --pay METHOD [--pay-ref REF] [--key KEY]",
+    N_("Charge fees alone (a replacement card, a transfer…)"), MD_CLI_NEEDS_OPERATOR,
+    run_charge },
+  { "alert list", "[--all]", N_("List the alerts waiting for a supervisor"),
+    MD_CLI_NEEDS_OPERATOR, run_alert_list },
+  { "alert ack", "ID", N_("Acknowledge an alert"), MD_CLI_NEEDS_OPERATOR, run_alert_ack },
   { "sell", "--account NO (--amount YUAN | --energy KWH) --pay cash|bank-card|transfer|wechat|"
     "alipay|other [--pay-ref REF] [--medium account|card|remote|token] [--fee KIND]… [--key KEY]",
     N_("Sell credit; the same --key again never sells twice"), MD_CLI_NEEDS_OPERATOR, run_sell },

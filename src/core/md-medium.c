@@ -235,3 +235,69 @@ md_account_medium_new (void)
 {
   return g_object_new (MD_TYPE_ACCOUNT_MEDIUM, NULL);
 }
+
+/* The none medium: fees and charges that credit nothing. Delivered by the
+ * posting itself, like the account medium, but for any account. */
+typedef struct
+{
+  GObject parent_instance;
+} MdNoneMedium;
+
+typedef struct
+{
+  GObjectClass parent_class;
+} MdNoneMediumClass;
+
+static void md_none_medium_iface_init (MdMediumInterface *iface);
+static GType md_none_medium_get_type (void);
+
+G_DEFINE_TYPE_WITH_CODE (MdNoneMedium, md_none_medium, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (MD_TYPE_MEDIUM, md_none_medium_iface_init))
+
+static const char *
+none_get_kind (MdMedium *self)
+{
+  return "none";
+}
+
+static gboolean
+none_prepare (MdMedium      *self,
+              MdVendPlan    *plan,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_free (plan->target);
+  plan->target = g_strdup ("");
+  plan->purchase_count = 0;
+  return TRUE;
+}
+
+static void
+md_none_medium_iface_init (MdMediumInterface *iface)
+{
+  iface->get_kind = none_get_kind;
+  iface->prepare = none_prepare;
+  iface->deliver = account_deliver;
+  iface->inspect = account_inspect;
+}
+
+static void
+md_none_medium_class_init (MdNoneMediumClass *klass)
+{
+}
+
+static void
+md_none_medium_init (MdNoneMedium *self)
+{
+}
+
+/**
+ * md_none_medium_new:
+ *
+ * Returns: (transfer full): the medium of a sale of fees alone
+ */
+MdMedium *
+md_none_medium_new (void)
+{
+  return g_object_new (md_none_medium_get_type (), NULL);
+}

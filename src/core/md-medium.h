@@ -120,6 +120,9 @@ G_DECLARE_FINAL_TYPE (MdAccountMedium, md_account_medium, MD, ACCOUNT_MEDIUM, GO
 
 MdMedium    *md_account_medium_new (void);
 
+/* A sale that delivers nothing: fees alone. */
+MdMedium    *md_none_medium_new    (void);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdVendPlan, md_vend_plan_clear)
 
 G_END_DECLS

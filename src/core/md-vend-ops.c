@@ -219,7 +219,8 @@ md_vend_reverse (MdSession     *session,
     }
 
   if (medium == NULL)
-    medium = account_medium = md_account_medium_new ();
+    medium = account_medium = g_str_equal (sale.medium, "none") ? md_none_medium_new ()
+                                                                : md_account_medium_new ();
   if (g_strcmp0 (md_medium_get_kind (medium), sale.medium) != 0)
     {
       g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_MEDIUM,
@@ -943,4 +944,105 @@ md_vend_replace_meter (MdSession     *session,
       return ok;
     }
   return TRUE;
+}
+
+/**
+ * md_vend_charge:
+ * @fees: (array zero-terminated=1): the fee kinds to charge
+ *
+ * A sale of fees alone (a replacement card, a transfer, a capacity
+ * increase…) at this terminal's shift: paid, posted, with a receipt, and
+ * crediting nothing.
+ */
+gboolean
+md_vend_charge (MdSession           *session,
+                const char          *account_no,
+                const char * const  *fees,
+                MdPayMethod          pay_method,
+                const char          *pay_ref,
+                const char          *idem,
+                MdSaleResult        *out_result,
+                GError             **error)
+{
+  MdStore *store;
+  g_auto(AccountRow) account = { 0 };
+  g_auto(MdVendPlan) plan = { 0 };
+  g_autoptr(MdMedium) medium = md_none_medium_new ();
+  g_autoptr(GArray) lines = NULL;
+  g_autofree char *key = key_or_new (idem);
+  MdSaleInsert insert = { 0 };
+  gint64 shift_id = 0;
+  gint64 shift_operator = 0;
+  MdMoney total = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (out_result != NULL, FALSE);
+
+  memset (out_result, 0, sizeof *out_result);
+  store = md_session_get_store (session);
+
+  if (!md_validate_code (account_no, _("account number"), error) || !_md_validate_key (key, error) ||
+      !md_validate_text (pay_ref, _("payment reference"), FALSE, 64, error))
+    return FALSE;
+  if (fees == NULL || fees[0] == NULL)
+    {
+      g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_REQUIRED,
+                           _("Name at least one fee to charge"));
+      return FALSE;
+    }
+  for (guint i = 0; fees[i] != NULL; i++)
+    if (!md_validate_code (fees[i], _("fee kind"), error))
+      return FALSE;
+  if (!md_session_require (session, MD_PERM_SELL, error) ||
+      !load_account (store, account_no, &account, error))
+    return FALSE;
+  if (g_str_equal (account.state, "closed"))
+    {
+      g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_STATE,
+                   _("The account %s is closed"), account_no);
+      return FALSE;
+    }
+  if (!_md_open_shift (store, md_session_get_terminal (session), &shift_id, &shift_operator,
+                       error))
+    return FALSE;
+  if (shift_id == 0 || shift_operator != md_session_get_operator_id (session))
+    {
+      g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_NO_SHIFT,
+                   _("No shift of yours is open at %s; open one first (shift open --float)"),
+                   md_session_get_terminal (session));
+      return FALSE;
+    }
+
+  lines = g_array_new (FALSE, TRUE, sizeof (MdSaleLine));
+  for (guint i = 0; fees[i] != NULL; i++)
+    {
+      MdSaleLine line = { 0 };
+
+      if (!_md_fee_line (store, fees[i], account.id, &line, error))
+        {
+          _md_sale_lines_free (g_steal_pointer (&lines));
+          return FALSE;
+        }
+      g_array_append_val (lines, line);
+      total += line.amount;
+    }
+
+  plan.idem = g_strdup (key);
+  plan.account_no = g_strdup (account_no);
+  plan.target = g_strdup ("");
+
+  insert.idem = key;
+  insert.kind = "sale";
+  insert.account_id = account.id;
+  insert.shift_id = shift_id;
+  insert.medium = "none";
+  insert.pay_method = md_pay_method_to_string (pay_method);
+  insert.pay_ref = pay_ref;
+  insert.amount = total;
+
+  ok = run_operation (session, &insert, &plan, (MdSaleLine *) lines->data, lines->len, medium,
+                      out_result, error);
+  _md_sale_lines_free (g_steal_pointer (&lines));
+  return ok;
 }

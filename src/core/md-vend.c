@@ -570,6 +570,21 @@ post_txn (MdStore  *store,
   if (!md_stmt_exec (update, error))
     goto out;
 
+  /* The books follow the card's purchase count (the card query compares them). */
+  if (g_str_equal (sale.medium, "card") && sale.purchase_count > 0)
+    {
+      g_autoptr(MdStmt) card = NULL;
+
+      if (!(card = md_store_prepare (store, "UPDATE card SET purchase_count = $2 WHERE uid = $1",
+                                     error)))
+        goto out;
+      md_stmt_bind_text (card, 1, sale.target);
+      md_stmt_bind_int64 (card, 2, g_str_equal (sale.kind, "reversal") ? sale.purchase_count - 1
+                                                                        : sale.purchase_count);
+      if (!md_stmt_exec (card, error))
+        goto out;
+    }
+
   receipt = md_receipt_format (sale.terminal, receipt_no);
   amount = md_money_format (sale.amount, MD_MONEY_STYLE_PLAIN);
   object = g_strdup_printf ("sale:%" G_GINT64_FORMAT, sale.id);
