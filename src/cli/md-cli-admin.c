@@ -299,8 +299,9 @@ run_audit_verify (MdCli   *cli,
   json_builder_end_array (builder);
   if (problems->len > 0 && (error == NULL || *error == NULL))
     g_set_error (error, MD_AUDIT_ERROR, MD_AUDIT_ERROR_BROKEN,
-                 _("The books do not hold (%u problems): %s"), problems->len,
-                 (const char *) problems->pdata[0]);
+                 ngettext ("The books do not hold (%u problem): %s",
+                           "The books do not hold (%u problems): %s", problems->len),
+                 problems->len, (const char *) problems->pdata[0]);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);

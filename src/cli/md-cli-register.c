@@ -441,7 +441,7 @@ run_account_open (MdCli   *cli,
   if (g_strcmp0 (vend, "energy") != 0 && g_strcmp0 (vend, "money") != 0)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
-                           _("Sales deliver energy (an energy-type meter or card) or money "
+                           _("--vend must be energy (an energy-type meter or card) or money "
                              "(a money-type meter)"));
       return NULL;
     }

@@ -73,7 +73,8 @@ parse_money (const char    *text,
 
   if (md_money_parse (text, flags, out_value, &local_error))
     return TRUE;
-  g_set_error (error, local_error->domain, local_error->code, "%s: %s", what,
+  /* TRANSLATORS: a field's name, then what is wrong with its value */
+  g_set_error (error, local_error->domain, local_error->code, _("%s: %s"), what,
                local_error->message);
   return FALSE;
 }
@@ -645,8 +646,8 @@ const MdCliCommand md_cli_sale_commands[] = {
   { "sale list", "[--state pending|delivered|committed|failed|reversed] [--date YYYY-MM-DD]",
     N_("List sales; pending ones with their next action"), MD_CLI_NEEDS_OPERATOR, run_sale_list },
   { "sale resolve", "SALE_ID [--void [--approver NAME]]",
-    N_("Settle a pending sale from its medium"), MD_CLI_NEEDS_OPERATOR, run_sale_resolve },
-  { "sale recover", "", N_("Settle every pending sale of this terminal that can be settled"),
+    N_("Resolve a pending sale from its medium"), MD_CLI_NEEDS_OPERATOR, run_sale_resolve },
+  { "sale recover", "", N_("Resolve every pending sale of this terminal that can be resolved"),
     MD_CLI_NEEDS_OPERATOR, run_sale_recover },
   { "reverse", "SALE_ID --reason TEXT [--approver NAME]",
     N_("Reverse a sale whose credit is unused (a supervisor)"), MD_CLI_NEEDS_OPERATOR,

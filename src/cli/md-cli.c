@@ -75,9 +75,12 @@ static const struct
   { "account", NC_("column", "Account") },
   { "account_state", NC_("column", "Account state") },
   { "accounts", NC_("column", "Accounts") },
+  { "acknowledged", NC_("column", "Acknowledged") },
+  { "acknowledged_by", NC_("column", "Acknowledged by") },
   { "action", NC_("column", "Action") },
   { "active", NC_("column", "Active") },
   { "address", NC_("column", "Address") },
+  { "alert", NC_("column", "Alert") },
   { "amount", NC_("column", "Amount") },
   { "approvals", NC_("column", "Approvals") },
   { "approver", NC_("column", "Approver") },
@@ -93,9 +96,13 @@ static const struct
   { "building", NC_("column", "Building") },
   { "building_name", NC_("column", "Building name") },
   { "bus", NC_("column", "Bus") },
+  { "by_component", NC_("column", "By component") },
   { "by_kind", NC_("column", "By kind") },
   { "by_operator", NC_("column", "By operator") },
   { "by_payment", NC_("column", "By payment") },
+  { "by_rate", NC_("column", "By rate") },
+  { "by_tier", NC_("column", "By tier") },
+  { "by_version", NC_("column", "By version") },
   { "capacity_kva", NC_("column", "Capacity (kVA)") },
   { "cards", NC_("column", "Cards") },
   { "cash_in", NC_("column", "Cash in") },
@@ -141,6 +148,7 @@ static const struct
   { "latest_from", NC_("column", "Latest from") },
   { "ledger", NC_("column", "Ledger") },
   { "line", NC_("column", "Line") },
+  { "line_no", NC_("column", "Line") },
   { "lines", NC_("column", "Lines") },
   { "locked", NC_("column", "Locked") },
   { "locked_until", NC_("column", "Locked until") },
@@ -172,9 +180,11 @@ static const struct
   { "protocol", NC_("column", "Protocol") },
   { "purchase_count", NC_("column", "Purchase count") },
   { "quantity", NC_("column", "Quantity") },
+  { "rate", NC_("column", "Rate") },
   { "rates", NC_("column", "Rates") },
   { "reason", NC_("column", "Reason") },
   { "receipt", NC_("column", "Receipt") },
+  { "ref", NC_("column", "Reference") },
   { "ref_sale", NC_("column", "Reverses") },
   { "refunds", NC_("column", "Refunds") },
   { "registered", NC_("column", "Registered") },
@@ -208,6 +218,7 @@ static const struct
   { "transformer_area", NC_("column", "Transformer area") },
   { "uid", NC_("column", "Card UID") },
   { "unit", NC_("column", "Unit") },
+  { "unit_id", NC_("column", "Unit id") },
   { "used", NC_("column", "Used this period") },
   { "utility", NC_("column", "Utility") },
   { "valid_from", NC_("column", "Valid from") },
@@ -227,21 +238,7 @@ label_for (const char *key)
   return key;
 }
 
-static guint
-display_width (const char *text)
-{
-  guint width = 0;
-
-  for (const char *p = text; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iszerowidth (c))
-        continue;
-      width += g_unichar_iswide (c) ? 2 : 1;
-    }
-  return width;
-}
+#define display_width md_text_display_width
 
 static char *
 scalar_text (JsonNode *node)
@@ -364,7 +361,8 @@ print_object (GString    *out,
       if (JSON_NODE_HOLDS_ARRAY (value))
         continue;
       text = scalar_text (value);
-      g_string_append_printf (out, "%s:", label_for (l->data));
+      /* TRANSLATORS: a label before its value, e.g. "Account:" */
+      g_string_append_printf (out, _("%s:"), label_for (l->data));
       pad (out, width - display_width (label_for (l->data)) + 1);
       g_string_append_printf (out, "%s\n", text);
     }

@@ -702,7 +702,7 @@ md_account_show (MdSession   *session,
   JsonObject *account;
   static const struct { const char *member; const char *sql; } parts[] = {
     { "meters",
-      "SELECT m.address, m.utility, m.model, m.state, bus.name AS bus, m.unit_id AS unit "
+      "SELECT m.address, m.utility, m.model, m.state, bus.name AS bus, m.unit_id "
       "FROM meter m JOIN account a ON a.id = m.account_id LEFT JOIN bus ON bus.id = m.bus_id "
       "WHERE a.no = $1 ORDER BY m.address" },
     { "cards",

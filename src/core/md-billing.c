@@ -309,7 +309,7 @@ flush (Run     *run,
             g_set_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_READINGS,
                          _("The meter counted energy at the %s rate, "
                            "which tariff “%s” does not have"),
-                         md_rate_to_string ((MdRate) r), t->id);
+                         md_rate_get_label ((MdRate) r), t->id);
             return FALSE;
           }
         line.price = md_tariff_get_price (t, (MdRate) r, k);
@@ -487,7 +487,7 @@ reading_error (GError     **error,
                const char  *reason)
 {
   g_set_error (error, MD_TARIFF_ERROR, MD_TARIFF_ERROR_READINGS,
-               _("Reading %" G_GSIZE_FORMAT ": %s"), index + 1, reason);
+               _("Reading %lu: %s"), (gulong) index + 1, reason);
   return FALSE;
 }
 

@@ -13,7 +13,7 @@
  * meter_event row. */
 
 #define METER_COLUMNS \
-  "m.address, m.utility, m.model, m.state, b.name AS bus, m.unit_id AS unit, " \
+  "m.address, m.utility, m.model, m.state, b.name AS bus, m.unit_id, " \
   "s.code || '/' || bl.code || '/' || f.code || '/' || r.code AS room, " \
   "a.no AS account, m.asset_no AS asset, t.code AS transformer_area, " \
   "m.created_at AS \"registered:time\" "

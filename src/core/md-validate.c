@@ -33,6 +33,28 @@ md_input_quote (const char *value)
   return g_string_free (out, FALSE);
 }
 
+/**
+ * md_text_display_width:
+ *
+ * Returns: the columns @text takes in a terminal: wide (CJK) characters
+ *   count two, combining marks none
+ */
+guint
+md_text_display_width (const char *text)
+{
+  guint width = 0;
+
+  for (const char *p = text; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
 static gboolean
 check_text (const char  *value,
             const char  *field,

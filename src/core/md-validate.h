@@ -24,6 +24,7 @@ typedef enum
 GQuark    md_input_error_quark     (void);
 
 char     *md_input_quote           (const char   *value);
+guint     md_text_display_width    (const char   *text);
 gboolean  md_validate_code         (const char   *value,
                                     const char   *field,
                                     GError      **error);

@@ -202,8 +202,8 @@ md_vend_reverse (MdSession     *session,
   if (!g_str_equal (sale.kind, "sale") || !g_str_equal (sale.state, "posted"))
     {
       g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_NOT_REVERSIBLE,
-                   _("Only a posted sale can be reversed; sale %s is a %s, %s"), id_text,
-                   sale.kind, sale.state);
+                   _("Only a committed sale of credit can be reversed, and sale %s is not one"),
+                   id_text);
       return FALSE;
     }
   if (!_md_lookup_id (store, &other, error,
@@ -224,8 +224,8 @@ md_vend_reverse (MdSession     *session,
   if (g_strcmp0 (md_medium_get_kind (medium), sale.medium) != 0)
     {
       g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_MEDIUM,
-                   _("Sale %s went to a %s, not a %s"), id_text, sale.medium,
-                   md_medium_get_kind (medium));
+                   _("Sale %s was delivered by another medium (%s)"), id_text,
+                   sale.medium);
       return FALSE;
     }
 
@@ -350,7 +350,7 @@ md_vend_refund (MdSession     *session,
   if (amount <= 0 || amount > MD_MONEY_MAX)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_RANGE,
-                           _("A refund is more than zero"));
+                           _("A refund must be more than zero"));
       return FALSE;
     }
   if (!load_account (store, account_no, &account, error) ||
@@ -564,7 +564,7 @@ md_vend_grant (MdSession     *session,
   if (energy <= 0 || energy > MD_ENERGY_MAX)
     {
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_RANGE,
-                           _("A free quota is more than zero"));
+                           _("A free quota must be more than zero"));
       return FALSE;
     }
   if (!md_session_require (session, MD_PERM_BATCH, error) ||

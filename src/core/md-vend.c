@@ -747,7 +747,7 @@ pending_txn (MdStore  *store,
       if (other != 0)
         {
           g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_TARGET_PENDING,
-                       _("Sale %lld to %s is still pending; settle it first (sale resolve)"),
+                       _("Sale %lld to %s is still pending; resolve it first (sale resolve)"),
                        (long long) other, data->plan->target);
           return FALSE;
         }
@@ -1305,8 +1305,8 @@ md_vend_resolve (MdSession     *session,
   if (g_strcmp0 (md_medium_get_kind (medium), sale.medium) != 0)
     {
       g_set_error (error, MD_VEND_ERROR, MD_VEND_ERROR_MEDIUM,
-                   _("Sale %s went to a %s, not a %s"), id_text, sale.medium,
-                   md_medium_get_kind (medium));
+                   _("Sale %s was delivered by another medium (%s)"), id_text,
+                   sale.medium);
       return FALSE;
     }
 
@@ -1452,7 +1452,9 @@ md_vend_recover (MdSession       *session,
   "s.pay_method AS pay, s.pay_ref, s.amount AS \"amount:money\", s.credit AS \"credit:money\", " \
   "s.energy AS \"energy:energy\", s.purchase_count, " \
   "CASE WHEN s.state = 'posted' AND EXISTS (SELECT 1 FROM sale r WHERE r.ref_sale_id = s.id " \
-  "  AND r.kind = 'reversal' AND r.state = 'posted') THEN 'reversed' ELSE s.state END AS state, " \
+  "  AND r.kind = 'reversal' AND r.state = 'posted') THEN 'reversed' " \
+  "  WHEN s.state = 'posted' THEN 'committed' WHEN s.state = 'voided' THEN 'failed' " \
+  "  ELSE s.state END AS state, " \
   "o.name AS operator, ap.name AS approver, s.created_at AS \"created:time\", " \
   "s.posted_at AS \"posted:time\", s.reason, s.ref_sale_id AS ref_sale, s.resolution, s.idem AS key "
 #define SALE_JOINS \
@@ -1502,7 +1504,7 @@ md_sale_show (MdSession  *session,
   }
 
   if (!(part = _md_query_json (store, error,
-                               "SELECT line_no AS line, kind, description, tier, "
+                               "SELECT line_no, kind, description, tier, "
                                "quantity AS \"quantity:energy\", price AS \"price:price\", "
                                "amount AS \"amount:money\" FROM sale_line "
                                "WHERE sale_id = CAST($1 AS BIGINT) ORDER BY line_no", id_text, NULL)))
@@ -1639,8 +1641,11 @@ md_sale_result_to_json (const MdSaleResult *result)
   json_builder_add_string_value (builder, energy);
   json_builder_set_member_name (builder, "purchase_count");
   json_builder_add_int_value (builder, result->purchase_count);
+  /* docs/cli.md names the states: committed and failed are posted and voided. */
   json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, result->state);
+  json_builder_add_string_value (builder, g_strcmp0 (result->state, "posted") == 0 ? "committed"
+                                          : g_strcmp0 (result->state, "voided") == 0 ? "failed"
+                                          : result->state);
   json_builder_set_member_name (builder, "replayed");
   json_builder_add_boolean_value (builder, result->replayed);
   json_builder_set_member_name (builder, "key");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "md-frame-decode.h"
+#include "md-validate.h"
 #include "md-frame-decode-private.h"
 
 #include "md-modbus-frame.h"
@@ -497,13 +498,13 @@ md_frame_decode_result_to_text (const MdFrameDecodeResult *result)
     {
       const MdFrameField *field = g_ptr_array_index (result->fields, i);
 
-      width = MAX (width, g_utf8_strlen (field->label, -1));
+      width = MAX (width, md_text_display_width (field->label));
     }
-  width = MAX (width, g_utf8_strlen (_("Frame"), -1));
-  width = MAX (width, g_utf8_strlen (_("Skipped"), -1));
+  width = MAX (width, md_text_display_width (_("Frame")));
+  width = MAX (width, md_text_display_width (_("Skipped")));
 
   g_string_append_printf (s, "%s:%*s %s\n", _("Frame"),
-                          (int) (width - g_utf8_strlen (_("Frame"), -1)), "", frame);
+                          (int) (width - md_text_display_width (_("Frame"))), "", frame);
   if (result->skipped > 0)
     {
       g_autofree char *skipped =
@@ -512,14 +513,14 @@ md_frame_decode_result_to_text (const MdFrameDecodeResult *result)
                                    result->skipped), (gulong) result->skipped);
 
       g_string_append_printf (s, "%s:%*s %s\n", _("Skipped"),
-                              (int) (width - g_utf8_strlen (_("Skipped"), -1)), "", skipped);
+                              (int) (width - md_text_display_width (_("Skipped"))), "", skipped);
     }
   for (guint i = 0; i < result->fields->len; i++)
     {
       const MdFrameField *field = g_ptr_array_index (result->fields, i);
 
       g_string_append_printf (s, "%s:%*s %s\n", field->label,
-                              (int) (width - g_utf8_strlen (field->label, -1)), "", field->text);
+                              (int) (width - md_text_display_width (field->label)), "", field->text);
     }
   return g_string_free (s, FALSE);
 }

@@ -111,7 +111,7 @@ class CliTest(unittest.TestCase):
     def test_meter_list_json(self):
         meters = self.json(["meter", "list", "--state", "installed"])
         self.assertEqual(meters[0]["address"], "202411110002")
-        self.assertEqual(meters[0]["unit"], 3)
+        self.assertEqual(meters[0]["unit_id"], 3)
         self.assertEqual(meters[0]["account"], "100234")
 
     def test_error_json_and_exit_codes(self):
@@ -393,7 +393,7 @@ class CliTest(unittest.TestCase):
         rc, sale, err = self.cash(["sell", "--account", "100300", "--amount", "120", "--pay", "cash",
                                    "--key", "cli-flow-1"])
         self.assertEqual(rc, 0, err)
-        self.assertEqual(sale["state"], "posted")
+        self.assertEqual(sale["state"], "committed")
         self.assertEqual(sale["amount"], "120.00")
         self.assertTrue(sale["receipt"].startswith("T01-"))
         # the same key: the same sale, not another
@@ -479,6 +479,20 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(rc, status, (args, err))
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertEqual(dump(self.db), before)
+
+    def test_messages_in_chinese(self):
+        before = dump(self.db)
+        rc, out, err = run(self.db, ["sell", "--account", "100300", "--amount", "1.005", "--pay",
+                                     "cash"], "cash", CASH_PW, lang="zh_CN.UTF-8",
+                           env={"LANGUAGE": "zh_CN"})
+        self.assertEqual(rc, 1)
+        self.assertTrue(err.startswith("错误："), err)
+        self.assertIn("小数", err)
+        self.assertEqual(dump(self.db), before)
+        rc, out, err = run(self.db, ["account", "show", "100234"], "cash", CASH_PW,
+                           lang="zh_CN.UTF-8", env={"LANGUAGE": "zh_CN"})
+        self.assertEqual(rc, 0, err)
+        self.assertIn("户号：", out)
 
     def test_init_refuses_existing(self):
         before = dump(self.db)
