@@ -204,7 +204,7 @@ test_sell_refused (Fixture       *f,
   g_clear_error (&error);
 
   {
-    g_autoptr(JsonNode) list = md_sale_list (f->cash, NULL, NULL, &error);
+    g_autoptr(JsonNode) list = md_sale_list (f->cash, NULL, NULL, NULL, 0, &error);
 
     g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 0);
   }
@@ -276,7 +276,7 @@ test_not_delivered (Fixture       *f,
 
   /* It shows on the "paid but not delivered" list… */
   {
-    g_autoptr(JsonNode) list = md_sale_list (f->cash, "pending", NULL, &error);
+    g_autoptr(JsonNode) list = md_sale_list (f->cash, "pending", NULL, NULL, 0, &error);
 
     g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
   }
@@ -427,7 +427,7 @@ test_reverse (Fixture       *f,
   g_clear_error (&error);
 
   {
-    g_autoptr(JsonNode) reversed = md_sale_list (f->cash, "reversed", NULL, &error);
+    g_autoptr(JsonNode) reversed = md_sale_list (f->cash, "reversed", NULL, NULL, 0, &error);
 
     g_assert_cmpuint (json_array_get_length (json_node_get_array (reversed)), ==, 1);
   }

@@ -188,14 +188,21 @@ run_sale_list (MdCli   *cli,
 {
   const char *state = NULL;
   const char *date = NULL;
+  const char *account = NULL;
+  const char *limit_text = NULL;
   MdCliOption options[] = {
     { "state", MD_CLI_VALUE, &state },
     { "date", MD_CLI_VALUE, &date },
+    { "account", MD_CLI_VALUE, &account },
+    { "limit", MD_CLI_VALUE, &limit_text },
   };
+  gint64 limit = 0;
 
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error))
     return NULL;
-  return md_sale_list (cli->session, state, date, error);
+  if (limit_text != NULL && !md_parse_int (limit_text, _("limit"), 1, 100000, &limit, error))
+    return NULL;
+  return md_sale_list (cli->session, state, date, account, (guint) limit, error);
 }
 
 static JsonNode *
@@ -643,7 +650,8 @@ const MdCliCommand md_cli_sale_commands[] = {
     N_("Sell credit; the same --key again never sells twice"), MD_CLI_NEEDS_OPERATOR, run_sell },
   { "sale show", "SALE_ID", N_("Show a sale with its lines and ledger rows"),
     MD_CLI_NEEDS_OPERATOR, run_sale_show },
-  { "sale list", "[--state pending|delivered|committed|failed|reversed] [--date YYYY-MM-DD]",
+  { "sale list", "[--state pending|delivered|committed|failed|reversed] [--date YYYY-MM-DD] "
+    "[--account NO] [--limit N]",
     N_("List sales; pending ones with their next action"), MD_CLI_NEEDS_OPERATOR, run_sale_list },
   { "sale resolve", "SALE_ID [--void [--approver NAME]]",
     N_("Resolve a pending sale from its medium"), MD_CLI_NEEDS_OPERATOR, run_sale_resolve },

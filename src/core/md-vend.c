@@ -1524,6 +1524,8 @@ md_sale_show (MdSession  *session,
  * @state: (nullable): pending, delivered, committed, failed or reversed
  *   (docs/cli.md)
  * @date: (nullable): YYYY-MM-DD, local time
+ * @account_no: (nullable): only this account's
+ * @limit: at most this many, 0 for all
  *
  * Returns: (transfer full): the sales, newest first; pending ones carry
  *   their next action ("paid but not delivered")
@@ -1532,6 +1534,8 @@ JsonNode *
 md_sale_list (MdSession   *session,
               const char  *state,
               const char  *date,
+              const char  *account_no,
+              guint        limit,
               GError     **error)
 {
   MdStore *store;
@@ -1579,14 +1583,21 @@ md_sale_list (MdSession   *session,
       to = g_strdup_printf ("%" G_GINT64_FORMAT, start + (gint64) 24 * 3600 * G_USEC_PER_SEC);
     }
 
+  if (account_no != NULL && !md_validate_code (account_no, _("account number"), error))
+    return NULL;
   if (!md_session_require (session, MD_PERM_VIEW, error))
     return NULL;
   store = md_session_get_store (session);
 
-  sql = g_strconcat ("SELECT " SALE_COLUMNS SALE_JOINS "WHERE ", filter,
-                     " AND s.created_at >= CAST($1 AS BIGINT) AND s.created_at < CAST($2 AS BIGINT) "
-                     "ORDER BY s.id DESC", NULL);
-  if (!(rows = _md_query_json (store, error, sql, from, to, NULL)))
+  {
+    g_autofree char *limit_sql = limit > 0 ? g_strdup_printf (" LIMIT %u", limit) : g_strdup ("");
+
+    sql = g_strconcat ("SELECT " SALE_COLUMNS SALE_JOINS "WHERE ", filter,
+                       " AND s.created_at >= CAST($1 AS BIGINT) AND s.created_at < CAST($2 AS BIGINT)"
+                       " AND ($3 = '' OR a.no = $3) ORDER BY s.id DESC", limit_sql, NULL);
+  }
+  if (!(rows = _md_query_json (store, error, sql, from, to, account_no != NULL ? account_no : "",
+                               NULL)))
     return NULL;
 
   array = json_node_get_array (rows);

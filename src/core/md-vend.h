@@ -182,6 +182,8 @@ JsonNode    *md_sale_show              (MdSession           *session,
 JsonNode    *md_sale_list              (MdSession           *session,
                                         const char          *state,
                                         const char          *date,
+                                        const char          *account_no,
+                                        guint                limit,
                                         GError             **error);
 JsonNode    *md_sale_result_to_json    (const MdSaleResult  *result);
 void         md_sale_result_clear      (MdSaleResult        *result);
