@@ -4,6 +4,440 @@
 #include <locale.h>
 
 #include "md-application.h"
+#include "md-login-page.h"
+#include "md-sale-dialogs.h"
+#include "md-sale-page.h"
+#include "md-ui-resources.h"
+#include "md-vend.h"
+#include "md-window.h"
+
+/* The application under Xvfb, driven through its widgets the way an
+ * operator would: fields filled, rows activated, actions and dialog
+ * responses, each followed by waiting for what the screen shows. */
+
+#define WAIT_SECONDS 120
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_for (Condition    condition,
+          gpointer     data,
+          const char  *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* The first descendant of @root of @type whose title (a preferences row) or
+ * label (a button) is @title; any of @type when @title is %NULL. */
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        {
+          const char *text = NULL;
+
+          if (ADW_IS_PREFERENCES_ROW (child))
+            text = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child));
+          else if (GTK_IS_BUTTON (child))
+            text = gtk_button_get_label (GTK_BUTTON (child));
+          if (title == NULL || g_strcmp0 (text, title) == 0)
+            return child;
+        }
+      if ((found = find_widget (child, type, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+need_widget (GtkWidget  *root,
+             GType       type,
+             const char *title)
+{
+  GtkWidget *widget = find_widget (root, type, title);
+
+  if (widget == NULL)
+    g_error ("no %s “%s” on screen", g_type_name (type), title ? title : "*");
+  return widget;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+static void
+fill (GtkWidget  *root,
+      const char *title,
+      const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (root, ADW_TYPE_PREFERENCES_ROW, title)), text);
+}
+
+/* Answers the dialog on screen: fills its fields, then @response. */
+static void
+answer_dialog (const char * const *fields,
+               const char         *response)
+{
+  AdwMessageDialog *dialog;
+
+  wait_for (dialog_shown, NULL, "a dialog");
+  dialog = find_dialog ();
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i += 2)
+    fill (GTK_WIDGET (dialog), fields[i], fields[i + 1]);
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, response));
+  gtk_widget_activate (need_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON,
+                                    adw_message_dialog_get_response_label (dialog, response)));
+  wait_for (dialog_gone, NULL, "the dialog to close");
+}
+
+typedef struct
+{
+  MdApplication *app;
+  MdWindow      *window;
+  MdSalePage    *sale;
+  char          *expect;
+} Counter;
+
+static gboolean
+page_is (gpointer data)
+{
+  Counter *counter = data;
+
+  return g_strcmp0 (md_window_get_page (counter->window), counter->expect) == 0;
+}
+
+static void
+wait_page (Counter    *counter,
+           const char *page)
+{
+  g_free (counter->expect);
+  counter->expect = g_strdup (page);
+  wait_for (page_is, counter, page);
+}
+
+static gboolean
+sale_idle (gpointer data)
+{
+  Counter *counter = data;
+
+  return !md_sale_page_get_busy (counter->sale);
+}
+
+static gboolean
+status_has (gpointer data)
+{
+  Counter *counter = data;
+  const char *status = md_sale_page_get_status (counter->sale);
+
+  return status != NULL && strstr (status, counter->expect) != NULL;
+}
+
+static void
+wait_status (Counter    *counter,
+             const char *text)
+{
+  g_free (counter->expect);
+  counter->expect = g_strdup (text);
+  {
+    g_autofree char *what = g_strdup_printf ("“%s” in the status line", text);
+    gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+    while (!status_has (counter))
+      {
+        if (g_get_monotonic_time () > deadline)
+          g_error ("timed out waiting for %s; it says “%s”", what,
+                   md_sale_page_get_status (counter->sale));
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+  }
+}
+
+static gboolean
+shift_has (gpointer data)
+{
+  Counter *counter = data;
+  const char *shift = md_sale_page_get_shift (counter->sale);
+
+  return shift != NULL && strstr (shift, counter->expect) != NULL;
+}
+
+static gboolean
+account_shown (gpointer data)
+{
+  Counter *counter = data;
+
+  return g_strcmp0 (md_sale_page_get_account (counter->sale), counter->expect) == 0;
+}
+
+static gboolean
+login_refused (gpointer data)
+{
+  Counter *counter = data;
+
+  return g_strcmp0 (md_login_page_get_message (md_window_get_login_page (counter->window)),
+                    "Wrong operator name or password") == 0;
+}
+
+static void
+sign_in (Counter    *counter,
+         const char *name,
+         const char *password)
+{
+  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (counter->window));
+
+  fill (login, "Operator", name);
+  fill (login, "Password", password);
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+}
+
+/* What the database says about an account's sales, asked on the worker. */
+static gpointer
+sales_job (MdStore       *store,
+           MdSession     *session,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  return md_sale_list (session, NULL, NULL, data, 0, error);
+}
+
+static JsonArray *
+account_sales (Counter    *counter,
+               const char *account_no)
+{
+  g_autoptr(GError) error = NULL;
+  MdWorker *worker = md_application_get_worker (counter->app);
+  g_autoptr(JsonNode) node = md_worker_run_sync (worker, sales_job, (gpointer) account_no,
+                                                 &error);
+
+  g_assert_no_error (error);
+  return json_array_ref (json_node_get_array (node));
+}
+
+static guint
+count_kind (JsonArray  *sales,
+            const char *kind,
+            const char *state)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (sales); i++)
+    {
+      JsonObject *sale = json_array_get_object_element (sales, i);
+
+      if (g_str_equal (json_object_get_string_member (sale, "kind"), kind) &&
+          (state == NULL || g_str_equal (json_object_get_string_member (sale, "state"), state)))
+        n++;
+    }
+  return n;
+}
+
+static void
+load_account (Counter    *counter,
+              const char *account_no)
+{
+  md_sale_page_load_account (counter->sale, account_no);
+  g_free (counter->expect);
+  counter->expect = g_strdup (account_no);
+  wait_for (account_shown, counter, account_no);
+}
+
+/* A cashier's first sale of the day at the demo window. */
+static void
+counter_script (Counter *counter)
+{
+  GtkWidget *sale = GTK_WIDGET (counter->sale);
+  const char *open_float[] = { "Float in yuan", "200.00", NULL };
+  const char *no_approver[] = { "Reason", "wrong amount", NULL };
+  const char *bad_approver[] = { "Supervisor", "supervisor", "Supervisor’s password", "guess",
+                                 NULL };
+  const char *approver[] = { "Supervisor", "supervisor", "Supervisor’s password", "supervisor1",
+                             NULL };
+  GtkWidget *amount;
+  g_autoptr(JsonArray) sales = NULL;
+  gint64 first_sale;
+
+  /* Signing in: a wrong password keeps the sign-in screen, with a reason. */
+  wait_page (counter, "login");
+  sign_in (counter, "cashier", "not-the-password");
+  wait_for (login_refused, counter, "the wrong password refused");
+  g_assert_cmpstr (md_window_get_page (counter->window), ==, "login");
+  sign_in (counter, "cashier", "cashier1");
+  wait_page (counter, "main");
+  g_free (counter->expect);
+  counter->expect = g_strdup ("No shift open");
+  wait_for (shift_has, counter, "the shift line");
+
+  /* The first sale without a shift opens the shift dialog. */
+  load_account (counter, "100003");
+  amount = need_widget (sale, ADW_TYPE_ENTRY_ROW, "Amount in yuan (F5: energy)");
+  gtk_editable_set_text (GTK_EDITABLE (amount), "50");
+  g_signal_emit_by_name (amount, "entry-activated");
+  answer_dialog (open_float, "open");
+  wait_status (counter, "Shift");
+  g_free (counter->expect);
+  counter->expect = g_strdup ("cashier");
+  wait_for (shift_has, counter, "the open shift in the header");
+  sales = account_sales (counter, "100003");
+  g_assert_cmpuint (count_kind (sales, "sale", NULL), ==, 0);
+  g_clear_pointer (&sales, json_array_unref);
+
+  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale. */
+  gtk_editable_set_text (GTK_EDITABLE (amount), "50");
+  g_signal_emit_by_name (amount, "entry-activated");
+  g_signal_emit_by_name (amount, "entry-activated");
+  wait_for (sale_idle, counter, "the sale");
+  wait_status (counter, "Sold: receipt T01-");
+  spin (300);
+  sales = account_sales (counter, "100003");
+  g_assert_cmpuint (count_kind (sales, "sale", "committed"), ==, 1);
+  g_clear_pointer (&sales, json_array_unref);
+  first_sale = md_sale_page_get_last_sale (counter->sale);
+  g_assert_cmpint (first_sale, >, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (amount)), ==, "");
+
+  /* Bad input: a clear line, nothing sold. */
+  gtk_editable_set_text (GTK_EDITABLE (amount), "12.345");
+  gtk_widget_activate_action (sale, "sale.sell", NULL);
+  wait_status (counter, "“12.345” has more than 2 decimals");
+  sales = account_sales (counter, "100003");
+  g_assert_cmpuint (count_kind (sales, "sale", NULL), ==, 1);
+  g_clear_pointer (&sales, json_array_unref);
+  gtk_editable_set_text (GTK_EDITABLE (amount), "");
+
+  /* A meter-billed shop's credit goes to its meter, which this window
+   * cannot reach without the bus: refused before any money is taken. */
+  load_account (counter, "100001");
+  gtk_editable_set_text (GTK_EDITABLE (amount), "20");
+  gtk_widget_activate_action (sale, "sale.sell", NULL);
+  wait_status (counter, "cannot be reached");
+  sales = account_sales (counter, "100001");
+  g_assert_cmpuint (json_array_get_length (sales), ==, 0);
+  g_clear_pointer (&sales, json_array_unref);
+
+  /* Reversal (F8): refused for a cashier alone and for a wrong supervisor
+   * password; done once with the supervisor's. */
+  load_account (counter, "100003");
+  gtk_widget_activate_action (sale, "sale.reverse", NULL);
+  answer_dialog (no_approver, "reverse");
+  wait_status (counter, "permission");
+  gtk_widget_activate_action (sale, "sale.reverse", NULL);
+  {
+    const char *fields[] = { "Reason", "wrong amount", bad_approver[0], bad_approver[1],
+                             bad_approver[2], bad_approver[3], NULL };
+
+    answer_dialog (fields, "reverse");
+  }
+  wait_status (counter, "password");
+  sales = account_sales (counter, "100003");
+  g_assert_cmpuint (count_kind (sales, "reversal", NULL), ==, 0);
+  g_clear_pointer (&sales, json_array_unref);
+
+  gtk_widget_activate_action (sale, "sale.reverse", NULL);
+  {
+    const char *fields[] = { "Reason", "wrong amount", approver[0], approver[1], approver[2],
+                             approver[3], NULL };
+
+    answer_dialog (fields, "reverse");
+  }
+  wait_status (counter, "Reversed: receipt");
+  sales = account_sales (counter, "100003");
+  g_assert_cmpuint (count_kind (sales, "reversal", "committed"), ==, 1);
+  g_assert_cmpuint (count_kind (sales, "sale", "reversed"), ==, 1);
+  g_clear_pointer (&sales, json_array_unref);
+
+  /* Lock (Ctrl+L): signing in again goes back to the same customer. */
+  gtk_widget_activate_action (GTK_WIDGET (counter->window), "win.lock", NULL);
+  wait_page (counter, "login");
+  sign_in (counter, "cashier", "cashier1");
+  wait_page (counter, "main");
+  g_assert_cmpstr (md_sale_page_get_account (counter->sale), ==, "100003");
+
+  /* Closing the shift: a blind count equal to the drawer needs nobody. */
+  gtk_widget_activate_action (sale, "sale.shift", NULL);
+  {
+    const char *fields[] = { "Counted cash in yuan", "200.00", NULL };
+
+    answer_dialog (fields, "close");
+  }
+  wait_status (counter, "closed: counted ¥200.00, expected ¥200.00, over/short ¥0.00");
+}
+
+static void
+counter_ready_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  counter_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_counter (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (counter_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
 
 static gboolean
 timeout_cb (gpointer user_data)
@@ -25,6 +459,7 @@ ready_cb (GObject    *object,
   g_assert_nonnull (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_nonnull (strstr (md_application_get_status (app), "300 accounts, 350 meters"));
+  g_assert_cmpstr (md_window_get_page (MD_WINDOW (window)), ==, "login");
   g_application_quit (G_APPLICATION (app));
 }
 
@@ -59,6 +494,37 @@ test_no_database (void)
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+/* Every screen can be built and torn down on its own, leaving nothing
+ * alive: no reference cycle through templates, actions or signals. */
+static void
+test_screens_finalize (void)
+{
+  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_WINDOW };
+
+  gtk_init ();
+  g_resources_register (md_ui_get_resource ());
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      gboolean toplevel = g_type_is_a (types[i], GTK_TYPE_WINDOW);
+      GtkWidget *page = g_object_new (types[i], NULL);
+      GtkWidget *window = toplevel ? page : gtk_window_new ();
+      GtkWidget *alive_window = window;
+      GtkWidget *alive_page = page;
+
+      g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &alive_window);
+      g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &alive_page);
+      if (!toplevel)
+        gtk_window_set_child (GTK_WINDOW (window), page);
+      gtk_window_present (GTK_WINDOW (window));
+      spin (100);
+      gtk_window_destroy (GTK_WINDOW (window));
+      spin (100);
+      g_assert_null (alive_page);
+      g_assert_null (alive_window);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -73,6 +539,8 @@ main (int   argc,
 
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
+  g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
+  g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();
 }

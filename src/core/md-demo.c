@@ -10,7 +10,9 @@
 
 /* The demo site (`meterdesk --demo`): a shopping mall with five buildings,
  * 300 prepaid shop meters and 50 metering (sub-)meters on five RS485 buses,
- * two feeder lines and four transformer areas, ready to sell to. */
+ * two feeder lines and four transformer areas, ready to sell to. Every third
+ * shop is billed by the system (后台计费: the credit is kept on the account
+ * and the meter is tripped remotely); the others keep it in the meter. */
 
 #define N_BUILDINGS        5
 #define FLOORS_PER_BUILDING 4
@@ -165,7 +167,7 @@ populate_txn (MdStore  *store,
               MdMeterSpec meter = { address, "ADF400L", MD_UTILITY_ELECTRICITY, bus, unit, path,
                                     NULL, area };
               MdAccountSpec account = { no, holder, "COM", phone, NULL, NULL, path, meters,
-                                        (shop % 3 + 1) * 10000 };
+                                        (shop % 3 + 1) * 10000, NULL, shop % 3 == 0 };
 
               if (!md_room_add (s, "MALL", building, floor, room, rname, 2000 + (shop % 7) * 1000,
                                 error) ||

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "md-audit.h"
@@ -447,6 +449,51 @@ add_money (JsonBuilder *builder,
 
   json_builder_set_member_name (builder, member);
   json_builder_add_string_value (builder, text);
+}
+
+/**
+ * md_shift_current:
+ *
+ * Which shift is open at the session's terminal, for the counter's header.
+ */
+gboolean
+md_shift_current (MdSession    *session,
+                  MdShiftInfo  *out_info,
+                  GError      **error)
+{
+  g_autoptr(MdStmt) stmt = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (out_info != NULL, FALSE);
+
+  memset (out_info, 0, sizeof *out_info);
+  if (!md_session_require (session, MD_PERM_VIEW, error) ||
+      !(stmt = md_store_prepare (md_session_get_store (session),
+                                 "SELECT s.id, o.name, s.opened_at FROM shift s "
+                                 "JOIN operator o ON o.id = s.operator_id "
+                                 "WHERE s.terminal = $1 AND s.closed_at IS NULL", error)))
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, md_session_get_terminal (session));
+  if (md_stmt_step (stmt, &local_error))
+    {
+      out_info->shift_id = md_stmt_get_int64 (stmt, 0);
+      out_info->operator_name = g_strdup (md_stmt_get_text (stmt, 1));
+      out_info->opened_at = md_stmt_get_int64 (stmt, 2);
+      md_stmt_exec (stmt, NULL);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+md_shift_info_clear (MdShiftInfo *info)
+{
+  g_clear_pointer (&info->operator_name, g_free);
 }
 
 /**

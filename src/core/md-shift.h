@@ -18,6 +18,23 @@ G_BEGIN_DECLS
 
 #define MD_SHIFT_OVER_SHORT_LIMIT 1000  /* fen, unless the setting says otherwise */
 
+/**
+ * MdShiftInfo:
+ * @shift_id: the open shift of the session's terminal, 0 when none
+ * @operator_name: (nullable): whose drawer it is
+ * @opened_at: when it opened, µs since the epoch
+ */
+typedef struct
+{
+  gint64   shift_id;
+  char    *operator_name;
+  gint64   opened_at;
+} MdShiftInfo;
+
+gboolean   md_shift_current     (MdSession    *session,
+                                 MdShiftInfo  *out_info,
+                                 GError      **error);
+void       md_shift_info_clear  (MdShiftInfo  *info);
 gboolean   md_shift_open        (MdSession    *session,
                                  MdMoney       float_amount,
                                  JsonNode    **out_result,
@@ -36,5 +53,7 @@ JsonNode  *md_shift_x_report    (MdSession    *session,
                                  GError      **error);
 JsonNode  *md_shift_z_report    (MdSession    *session,
                                  GError      **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdShiftInfo, md_shift_info_clear)
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "md-demo.h"
 #include "md-ui-resources.h"
 #include "md-window.h"
+#include "md-worker.h"
 
 struct _MdApplication
 {
@@ -16,6 +17,7 @@ struct _MdApplication
   char           *db_uri;
   char           *terminal;
   MdStore        *store;
+  MdWorker       *worker;
   char           *status;
   gboolean        demo;
   gboolean        ready;
@@ -137,32 +139,43 @@ start_done_cb (GObject      *source,
                                           "admin / admin123"));
       else
         self->status = g_steal_pointer (&counts);
+      self->worker = md_worker_new (self->store);
       if (window != NULL)
-        md_window_set_status (window, "org.meterdesk.Meterdesk",
-                              start->demo ? _("Demo database ready") : _("Database ready"),
-                              self->status);
+        md_window_set_worker (window, self->worker, self->terminal,
+                              start->demo ? _("Demo operators: cashier / cashier1, supervisor / "
+                                              "supervisor1, finance / finance1, staff / "
+                                              "staff123, admin / admin123")
+                                          : NULL);
     }
 
   self->ready = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
 }
 
+/* Running from the build tree the schema may not be installed. */
 static char *
-configured_uri (void)
+setting_string (const char *key)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
 
-  /* Running from the build tree the schema may not be installed. */
   if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
     {
       g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-      g_autofree char *uri = g_settings_get_string (settings, "database-uri");
+      g_autofree char *value = g_settings_get_string (settings, key);
 
-      if (uri != NULL && *uri != '\0')
-        return g_steal_pointer (&uri);
+      if (value != NULL && *value != '\0')
+        return g_steal_pointer (&value);
     }
-  return md_store_default_uri ();
+  return NULL;
+}
+
+static char *
+configured_uri (void)
+{
+  char *uri = setting_string ("database-uri");
+
+  return uri != NULL ? uri : md_store_default_uri ();
 }
 
 static void
@@ -179,6 +192,9 @@ md_application_activate (GApplication *app)
 
   if (self->ready || self->starting)
     return;
+
+  if (self->terminal == NULL && !(self->terminal = setting_string ("terminal-id")))
+    self->terminal = g_strdup ("T01");
 
   start = g_new0 (StartData, 1);
   start->demo = self->demo;
@@ -233,12 +249,34 @@ quit_activated (GSimpleAction *action,
 }
 
 static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  static const char *developers[] = { "The Meterdesk developers", NULL };
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  adw_show_about_window (window,
+                         "application-name", _("Meterdesk"),
+                         "application-icon", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Prepaid electricity and water sales"),
+                         "website", "https://meterdesk.org",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
 md_application_startup (GApplication *app)
 {
   static const GActionEntry actions[] = {
     { "quit", quit_activated },
+    { "about", about_activated },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *help_accels[] = { "F1", "<Control>question", NULL };
 
   /* Referenced explicitly: a static library's resource constructor alone
    * would be dropped by the linker. */
@@ -248,6 +286,8 @@ md_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
+                                         help_accels);
 }
 
 static void
@@ -273,6 +313,7 @@ md_application_finalize (GObject *object)
 {
   MdApplication *self = MD_APPLICATION (object);
 
+  g_clear_object (&self->worker);
   g_clear_object (&self->store);
   g_clear_pointer (&self->db_uri, g_free);
   g_clear_pointer (&self->terminal, g_free);
@@ -312,7 +353,6 @@ md_application_init (MdApplication *self)
     { NULL }
   };
 
-  self->terminal = g_strdup ("T01");
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
@@ -337,6 +377,19 @@ md_application_get_store (MdApplication *self)
   g_return_val_if_fail (MD_IS_APPLICATION (self), NULL);
 
   return self->store;
+}
+
+/**
+ * md_application_get_worker:
+ *
+ * Returns: (transfer none) (nullable): the database thread, once ready
+ */
+MdWorker *
+md_application_get_worker (MdApplication *self)
+{
+  g_return_val_if_fail (MD_IS_APPLICATION (self), NULL);
+
+  return self->worker;
 }
 
 gboolean

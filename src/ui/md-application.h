@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "md-auth.h"
+#include "md-worker.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +13,7 @@ G_DECLARE_FINAL_TYPE (MdApplication, md_application, MD, APPLICATION, AdwApplica
 
 MdApplication *md_application_new          (void);
 MdStore       *md_application_get_store    (MdApplication *self);
+MdWorker      *md_application_get_worker   (MdApplication *self);
 gboolean       md_application_get_ready    (MdApplication *self);
 const char    *md_application_get_status   (MdApplication *self);
 

@@ -1,34 +1,286 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "md-login-page.h"
+#include "md-sale-page.h"
 #include "md-window.h"
+
+/* One window per sales counter: a status page while the database opens,
+ * then sign-in, then the work pages of the operator signed in. */
+
+#define IDLE_CHECK_SECONDS 15
+#define IDLE_LOCK_DEFAULT_MINUTES 15
 
 struct _MdWindow
 {
   AdwApplicationWindow  parent_instance;
 
   /* template widgets */
-  AdwWindowTitle       *title;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkButton            *lock_button;
+  GtkLabel             *operator_label;
+  GtkLabel             *shift_label;
+  GtkStack             *pages;
   AdwStatusPage        *status;
+  MdLoginPage          *login_page;
+  AdwViewStack         *views;
+  MdSalePage           *sale_page;
+
+  /* owned */
+  MdWorker             *worker;
+  GSettings            *settings;   /* NULL when the schema is not installed */
+  char                 *terminal;
+  char                 *operator_name;
+  gint64                last_input;
+  guint                 idle_source;
 };
 
 G_DEFINE_FINAL_TYPE (MdWindow, md_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
+show_signed_out (MdWindow   *self,
+                 const char *operator_name,
+                 const char *reason)
+{
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  if (self->worker != NULL)
+    md_worker_set_session (self->worker, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->lock_button), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->operator_label), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->shift_label), FALSE);
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
+  gtk_stack_set_visible_child_name (self->pages, "login");
+  md_login_page_reset (self->login_page, operator_name, reason);
+}
+
+static guint
+idle_lock_minutes (MdWindow *self)
+{
+  return self->settings != NULL ? g_settings_get_uint (self->settings, "idle-lock-minutes")
+                                : IDLE_LOCK_DEFAULT_MINUTES;
+}
+
+/* The window locks by itself after the set minutes without input (PCI DSS
+ * 8.2.8): signing in again is needed, the sale screen is kept. */
+static gboolean
+idle_check_cb (gpointer user_data)
+{
+  MdWindow *self = user_data;
+  gint64 idle = g_get_monotonic_time () - self->last_input;
+
+  if (idle >= (gint64) idle_lock_minutes (self) * 60 * G_USEC_PER_SEC)
+    {
+      self->idle_source = 0;
+      md_window_lock (self, _("Locked after a period without use: sign in again"));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+input_cb (GtkEventController *controller,
+          gpointer            user_data)
+{
+  MdWindow *self = user_data;
+
+  self->last_input = g_get_monotonic_time ();
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+input_key_cb (GtkEventControllerKey *controller,
+              guint                  keyval,
+              guint                  keycode,
+              GdkModifierType        state,
+              gpointer               user_data)
+{
+  input_cb (GTK_EVENT_CONTROLLER (controller), user_data);
+}
+
+static void
+input_click_cb (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                gpointer         user_data)
+{
+  input_cb (GTK_EVENT_CONTROLLER (gesture), user_data);
+}
+
+static void
+shift_changed_cb (MdWindow *self)
+{
+  const char *shift = md_sale_page_get_shift (self->sale_page);
+
+  gtk_label_set_text (self->shift_label, shift != NULL ? shift : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->shift_label), shift != NULL);
+}
+
+static void
+signed_in_cb (MdWindow  *self,
+              MdSession *session)
+{
+  g_autofree char *who = NULL;
+
+  md_worker_set_session (self->worker, session);
+  g_free (self->operator_name);
+  self->operator_name = g_strdup (md_session_get_operator_name (session));
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-operator", self->operator_name);
+
+  /* TRANSLATORS: the header: "Window T01 · wangfang" */
+  who = g_strdup_printf (_("Window %s · %s"), self->terminal, self->operator_name);
+  gtk_label_set_text (self->operator_label, who);
+  gtk_widget_set_visible (GTK_WIDGET (self->operator_label), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->lock_button), TRUE);
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", TRUE);
+  gtk_stack_set_visible_child_name (self->pages, "main");
+  adw_view_stack_set_visible_child_name (self->views, "sale");
+
+  md_sale_page_refresh (self->sale_page);
+  gtk_widget_grab_focus (GTK_WIDGET (self->sale_page));
+
+  self->last_input = g_get_monotonic_time ();
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
+}
+
+static void
+lock_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  md_window_lock (MD_WINDOW (widget), NULL);
+}
+
+static void
+sign_out_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  MdWindow *self = MD_WINDOW (widget);
+
+  md_sale_page_new_sale (self->sale_page);
+  show_signed_out (self, NULL, NULL);
+}
+
+static void
+save_size (MdWindow *self)
+{
+  int width, height;
+
+  if (self->settings == NULL)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (self->settings, "window-width", MAX (width, 1));
+  g_settings_set_int (self->settings, "window-height", MAX (height, 1));
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static gboolean
+md_window_close_request (GtkWindow *window)
+{
+  save_size (MD_WINDOW (window));
+  return GTK_WINDOW_CLASS (md_window_parent_class)->close_request (window);
+}
+
+static void
+md_window_dispose (GObject *object)
+{
+  MdWindow *self = MD_WINDOW (object);
+
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MD_TYPE_WINDOW);
+  g_clear_object (&self->worker);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (md_window_parent_class)->dispose (object);
+}
+
+static void
+md_window_finalize (GObject *object)
+{
+  MdWindow *self = MD_WINDOW (object);
+
+  g_free (self->terminal);
+  g_free (self->operator_name);
+
+  G_OBJECT_CLASS (md_window_parent_class)->finalize (object);
+}
+
+static void
 md_window_class_init (MdWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = md_window_dispose;
+  object_class->finalize = md_window_finalize;
+  window_class->close_request = md_window_close_request;
+
+  g_type_ensure (MD_TYPE_LOGIN_PAGE);
+  g_type_ensure (MD_TYPE_SALE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/meterdesk/Meterdesk/ui/md-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, MdWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, lock_button);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, operator_label);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, shift_label);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, sale_page);
+  gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
+  gtk_widget_class_bind_template_callback (widget_class, shift_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock",
+                                       NULL);
 }
 
 static void
 md_window_init (MdWindow *self)
 {
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GtkEventController *key = gtk_event_controller_key_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Running from the build tree the schema may not be installed. */
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
+    {
+      self->settings = g_settings_new (APPLICATION_ID);
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+
+  /* Any key or click counts as use, wherever it lands. */
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  g_signal_connect (key, "key-pressed", G_CALLBACK (input_key_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), 0);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect (click, "pressed", G_CALLBACK (input_click_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
 }
 
 MdWindow *
@@ -40,8 +292,8 @@ md_window_new (GtkApplication *application)
 /**
  * md_window_set_status:
  *
- * Until the sales screens exist, the window reports what the application
- * is doing and what it found.
+ * What the application is doing and what it found, until an operator can
+ * sign in; and why nobody can, when the database cannot be used.
  */
 void
 md_window_set_status (MdWindow   *self,
@@ -54,6 +306,7 @@ md_window_set_status (MdWindow   *self,
   adw_status_page_set_icon_name (self->status, icon_name);
   adw_status_page_set_title (self->status, title);
   adw_status_page_set_description (self->status, description);
+  gtk_stack_set_visible_child_name (self->pages, "status");
 }
 
 const char *
@@ -62,4 +315,79 @@ md_window_get_status_description (MdWindow *self)
   g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
 
   return adw_status_page_get_description (self->status);
+}
+
+/**
+ * md_window_set_worker:
+ * @hint: (nullable): shown on the sign-in screen, e.g. the demo operators
+ *
+ * The database is ready: operators can sign in at @terminal.
+ */
+void
+md_window_set_worker (MdWindow   *self,
+                      MdWorker   *worker,
+                      const char *terminal,
+                      const char *hint)
+{
+  g_autofree char *last = NULL;
+
+  g_return_if_fail (MD_IS_WINDOW (self));
+  g_return_if_fail (MD_IS_WORKER (worker));
+
+  g_set_object (&self->worker, worker);
+  g_free (self->terminal);
+  self->terminal = g_strdup (terminal);
+  md_login_page_set_worker (self->login_page, worker);
+  md_login_page_set_terminal (self->login_page, terminal);
+  md_sale_page_set_worker (self->sale_page, worker);
+  if (self->settings != NULL)
+    last = g_settings_get_string (self->settings, "last-operator");
+  show_signed_out (self, last, hint);
+}
+
+/**
+ * md_window_lock:
+ * @reason: (nullable): shown on the sign-in screen
+ *
+ * Ends the operator's session but keeps the screen's work: the same or
+ * another operator signs in to go on.
+ */
+void
+md_window_lock (MdWindow   *self,
+                const char *reason)
+{
+  g_return_if_fail (MD_IS_WINDOW (self));
+
+  if (self->worker == NULL)
+    return;
+  show_signed_out (self, self->operator_name, reason != NULL ? reason : _("Locked"));
+}
+
+/**
+ * md_window_get_page:
+ *
+ * Returns: "status", "login" or "main"
+ */
+const char *
+md_window_get_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->pages);
+}
+
+MdLoginPage *
+md_window_get_login_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->login_page;
+}
+
+MdSalePage *
+md_window_get_sale_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->sale_page;
 }

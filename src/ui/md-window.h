@@ -3,16 +3,29 @@
 
 #include <adwaita.h>
 
+#include "md-login-page.h"
+#include "md-sale-page.h"
+#include "md-worker.h"
+
 G_BEGIN_DECLS
 
 #define MD_TYPE_WINDOW (md_window_get_type ())
 G_DECLARE_FINAL_TYPE (MdWindow, md_window, MD, WINDOW, AdwApplicationWindow)
 
-MdWindow *md_window_new          (GtkApplication *application);
-void      md_window_set_status   (MdWindow       *self,
-                                  const char     *icon_name,
-                                  const char     *title,
-                                  const char     *description);
-const char *md_window_get_status_description (MdWindow *self);
+MdWindow     *md_window_new                     (GtkApplication *application);
+void          md_window_set_status              (MdWindow       *self,
+                                                 const char     *icon_name,
+                                                 const char     *title,
+                                                 const char     *description);
+const char   *md_window_get_status_description  (MdWindow       *self);
+void          md_window_set_worker              (MdWindow       *self,
+                                                 MdWorker       *worker,
+                                                 const char     *terminal,
+                                                 const char     *hint);
+void          md_window_lock                    (MdWindow       *self,
+                                                 const char     *reason);
+const char   *md_window_get_page                (MdWindow       *self);
+MdLoginPage  *md_window_get_login_page          (MdWindow       *self);
+MdSalePage   *md_window_get_sale_page           (MdWindow       *self);
 
 G_END_DECLS

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """po/ is complete: every source file with translatable strings is listed in
-POTFILES.in, and every message of zh_CN.po is translated, not fuzzy, and
-passes msgfmt's format checks."""
+POTFILES.in, every message of zh_CN.po is translated, not fuzzy, and passes
+msgfmt's format checks, and every message the sources have today is in it."""
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 root = os.environ["MD_SOURCE_ROOT"]
 status = 0
@@ -37,8 +38,22 @@ for top in ("src", "ui"):
                     print("not in po/POTFILES.in: %s" % rel)
                     status = 1
 
+# The messages the sources have now, extracted as meson's glib preset does.
+tmp = tempfile.mkdtemp()
+pot = os.path.join(tmp, "meterdesk.pot")
+subprocess.run(["xgettext", "--files-from=po/POTFILES.in", "--directory=" + root,
+                "--from-code=UTF-8", "--keyword=_", "--keyword=N_", "--keyword=C_:1c,2",
+                "--keyword=NC_:1c,2", "--keyword=g_dngettext:2,3", "--keyword=ngettext:1,2",
+                "--add-comments=TRANSLATORS", "-o", pot], check=True, cwd=root)
+
 for lang in open(os.path.join(root, "po", "LINGUAS"), encoding="utf-8").read().split():
-    po = os.path.join(root, "po", lang + ".po")
+    po = os.path.join(tmp, lang + ".po")
+    subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "-o", po,
+                    os.path.join(root, "po", lang + ".po"), pot], check=True)
+    untranslated = subprocess.run(["msgattrib", "--untranslated", "--no-obsolete", po],
+                                  capture_output=True, text=True, check=True).stdout
+    for msgid in re.findall(r'^msgid "(.+)"$', untranslated, re.M):
+        print("%s: not translated: %s" % (lang, msgid))
     proc = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", po],
                           capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
     stats = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
