@@ -62,6 +62,8 @@ def one_run(args, rng, directory, variant, after, stats):
     mdrel.run_sellers([s], timeout=120)
     text = s.text()
     book.feed(text)
+    # First, without faults: the database as the next start finds it.
+    mdrel.check(db, book, directory)
     if s.returncode not in ((5,) if after == "crash" else (3, 4)):
         raise Failure("%s: the seller ended with %s, not with a failed sale: %s\n%s" %
                       (name, s.returncode, s.err.decode(), text[-2000:]))
@@ -87,9 +89,6 @@ def one_run(args, rng, directory, variant, after, stats):
 
     if key not in book.acked and key not in book.absent:
         stats["unresolved"] += 1
-
-    # Without faults: the database as the next start finds it.
-    mdrel.check(db, book, directory)
 
     # The next start settles the pending sales and the key still in doubt.
     extra = ["--in-doubt", key] if key not in book.acked and key not in book.absent else []
