@@ -19,7 +19,9 @@ bite and the test fails. Other invariants must hold there too: SQLite keeps
 a WAL database whole with NORMAL, it only forgets the last commits.
 
 The seed decides the schedule (terminals, cut kinds, kill times, write
-numbers) and is printed; a cut at a write number replays exactly.
+numbers) and is printed. Where a kill lands depends on the machine; with
+--only-write-cuts every cut is at a write number and a seed replays the
+whole run exactly.
 """
 
 import argparse
@@ -49,7 +51,7 @@ def run_mode(args, rng, synchronous, cuts_wanted):
 
         def spawn():
             t = rng.choice(terminals)
-            by_write = rng.random() < 0.5
+            by_write = rng.random() < 0.5 or args.only_write_cuts
             cut = rng.randint(1, args.max_writes) if by_write else rng.uniform(0.002, 0.080)
             extra = ["--vfs", "powercut"]
             if by_write:
@@ -166,6 +168,8 @@ def main():
     parser.add_argument("--control-cuts", type=int, default=40)
     parser.add_argument("--max-writes", type=int, default=4000)
     parser.add_argument("--rounds-per-db", type=int, default=50)
+    parser.add_argument("--only-write-cuts", action="store_true",
+                        help="cut at write numbers only: a seed then replays exactly")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     seed = mdrel.seed_from(args.seed)
