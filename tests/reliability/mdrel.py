@@ -107,7 +107,12 @@ def work_dir(prefix):
     if not base:
         base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) \
             else None
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
+    path = tempfile.mkdtemp(prefix=prefix, dir=base)
+    _work_dirs.append(path)
+    return path
+
+
+_work_dirs = []
 
 
 def fresh_db(directory, name="sales.db"):
@@ -367,8 +372,12 @@ def main_wrapper(run, argv_seed, describe):
     except Failure as e:
         log("FAILED: %s" % e)
         log("replay with: %s --seed %d" % (describe, argv_seed))
+        for path in _work_dirs:
+            log("the databases are kept in %s" % path)
         closing_line(0, 1)
         sys.exit(1)
+    for path in _work_dirs:
+        shutil.rmtree(path, ignore_errors=True)
     closing_line(1, 0)
 
 
