@@ -737,7 +737,12 @@ pending_txn (MdStore  *store,
       return FALSE;
     }
 
-  if (data->plan->target != NULL && *data->plan->target != '\0')
+  /* One sale in flight per card or meter: the device takes one write at a
+   * time. The account medium has no device; its credit moves in the posting
+   * transaction itself, so windows selling to one account at the same
+   * moment must not turn each other away. */
+  if (data->plan->target != NULL && *data->plan->target != '\0' &&
+      g_strcmp0 (data->insert->medium, "account") != 0)
     {
       if (!_md_lookup_id (store, &other, error,
                           "SELECT id FROM sale WHERE target = $1 AND medium = $2 "
