@@ -26,7 +26,7 @@ struct _MdCardSession
 
   /* profile scratch, reset by each session */
   gboolean             authenticated;   /* SLE4442: PSC presented */
-  gboolean             psc_factory;     /* SLE4442: … and it was the factory code */
+  int                  psc_step;        /* SLE4442: … which: 0 factory … 3 the card's own */
   int                  psc_tries;       /* SLE4442: last counter read, -1 unknown */
   guint8               memory[256];     /* SLE4442: main memory as read */
   gboolean             memory_valid;

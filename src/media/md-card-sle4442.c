@@ -26,11 +26,14 @@
 #define SLE_ISSUE_AT    0x14
 #define SLE_LAYOUT      0x01
 
+/* The PSC state byte. A PSC change goes in three CHANGE_CODEs, one more
+ * byte of the card's own PSC each; the byte says which step is under way,
+ * so a torn change leaves one of only two codes. */
 enum
 {
   PSC_FACTORY = 0x00,
-  PSC_CHANGING = 0x01,
   PSC_PERSONALISED = 0x02,
+  PSC_STEP = 0x10,   /* 0x11–0x13: changing to step 1–3 */
 };
 
 static const guint8 purchase_at[2] = { 0x5C, 0x82 };
@@ -101,9 +104,21 @@ psc_state (MdCardSession *session)
 
   if (m[SLE_MAGIC_AT] != 'M' || m[SLE_MAGIC_AT + 1] != 'D' || m[SLE_MAGIC_AT + 2] != SLE_LAYOUT)
     return PSC_FACTORY;
-  if (m[SLE_STATE_AT] == PSC_CHANGING || m[SLE_STATE_AT] == PSC_PERSONALISED)
+  if (m[SLE_STATE_AT] == PSC_PERSONALISED ||
+      (m[SLE_STATE_AT] >= PSC_STEP + 1 && m[SLE_STATE_AT] <= PSC_STEP + 3))
     return m[SLE_STATE_AT];
   return PSC_FACTORY;
+}
+
+/* Step n of the change: the card's own PSC in its first n bytes, the
+ * factory code in the others. */
+static void
+psc_at_step (const guint8 *derived,
+             int           step,
+             guint8        out[MD_CARD_PSC_SIZE])
+{
+  for (int i = 0; i < MD_CARD_PSC_SIZE; i++)
+    out[i] = i < step ? derived[i] : factory_psc[i];
 }
 
 /* The PSC rule: the counter is read before every PRESENT_CODE; with fewer
@@ -115,7 +130,8 @@ authenticate (MdCardSession  *session,
               GError        **error)
 {
   guint8 derived[MD_CARD_PSC_SIZE];
-  const guint8 *candidates[2];
+  guint8 candidates[2][MD_CARD_PSC_SIZE];
+  int steps[2];
   guint n_candidates = 0;
   guint8 state;
 
@@ -127,10 +143,34 @@ authenticate (MdCardSession  *session,
   md_card_keys_derive_psc (session->keys, session->memory + SLE_SERIAL_AT, MD_CARD_UID_SIZE,
                            derived);
   state = psc_state (session);
-  if (state == PSC_PERSONALISED || state == PSC_CHANGING)
-    candidates[n_candidates++] = derived;
-  if (state == PSC_FACTORY || state == PSC_CHANGING)
-    candidates[n_candidates++] = factory_psc;
+  if (state == PSC_PERSONALISED)
+    steps[n_candidates++] = 3;
+  else if (state > PSC_STEP)
+    {
+      /* Torn in step n: the code is step n's or step n-1's. */
+      steps[n_candidates++] = state - PSC_STEP;
+      steps[n_candidates++] = state - PSC_STEP - 1;
+    }
+  else
+    steps[n_candidates++] = 0;
+  /* With a try already spent on an uncertain code, it was spent on the
+   * first candidate: go for the other one first. */
+  if (n_candidates == 2)
+    {
+      int tries = read_tries (session, error);
+
+      if (tries < 0)
+        return FALSE;
+      if (tries < 3)
+        {
+          int first = steps[0];
+
+          steps[0] = steps[1];
+          steps[1] = first;
+        }
+    }
+  for (guint i = 0; i < n_candidates; i++)
+    psc_at_step (derived, steps[i], candidates[i]);
 
   for (guint i = 0; i < n_candidates; i++)
     {
@@ -175,9 +215,10 @@ authenticate (MdCardSession  *session,
       if ((r[n - 1] & 0x07) == 0x07)
         {
           session->authenticated = TRUE;
-          session->psc_factory = candidates[i] == factory_psc;
+          session->psc_step = steps[i];
           session->psc_tries = 3;
           sodium_memzero (derived, sizeof derived);
+          sodium_memzero (candidates, sizeof candidates);
           return TRUE;
         }
       g_debug ("PSC candidate %u refused, counter now %02X", i, r[n - 1]);
@@ -290,8 +331,8 @@ sle_write_area (MdCardProfile  *profile,
 
 /* Once per card, at its first issue: a serial if the card came without
  * one, the serial write-protected (irreversibly), and the factory PSC
- * replaced by the card's own. The PSC state byte is set to "changing"
- * before CHANGE_CODE, so a torn change is known to be uncertain. */
+ * replaced by the card's own, one byte per CHANGE_CODE with the step
+ * recorded before each, so a torn change leaves one of two known codes. */
 static gboolean
 sle_personalize (MdCardProfile  *profile,
                  MdCardSession  *session,
@@ -301,6 +342,7 @@ sle_personalize (MdCardProfile  *profile,
   guint8 serial[MD_CARD_UID_SIZE];
   guint8 prot[4];
   guint8 state;
+  gboolean changed;
   gsize n = 0;
 
   if (!authenticate (session, error))
@@ -327,25 +369,32 @@ sle_personalize (MdCardProfile  *profile,
       _md_card_set_uid (session, serial);
     }
 
-  if (session->psc_factory)
+  changed = session->psc_step < 3;
+  if (changed)
     {
-      guint8 magic[4] = { 'M', 'D', SLE_LAYOUT, PSC_CHANGING };
-      guint8 change[8] = { 0xFF, 0xD2, 0x00, 0x01, 0x03 };
-      guint8 done = PSC_PERSONALISED;
-      gboolean ok;
+      guint8 derived[MD_CARD_PSC_SIZE];
 
-      if (!write_memory (session, 0xD0, SLE_MAGIC_AT, magic, sizeof magic, error))
-        return FALSE;
-      md_card_keys_derive_psc (session->keys, serial, sizeof serial, change + 5);
-      ok = _md_card_command (session, change, sizeof change, NULL, 0, NULL, error);
-      sodium_memzero (change + 5, MD_CARD_PSC_SIZE);
-      if (!ok)
-        return FALSE;
-      session->psc_factory = FALSE;
-      if (!write_memory (session, 0xD0, SLE_STATE_AT, &done, 1, error))
-        return FALSE;
+      md_card_keys_derive_psc (session->keys, serial, sizeof serial, derived);
+      for (int step = session->psc_step + 1; step <= 3; step++)
+        {
+          guint8 magic[4] = { 'M', 'D', SLE_LAYOUT, PSC_STEP + step };
+          guint8 change[8] = { 0xFF, 0xD2, 0x00, 0x01, 0x03 };
+          gboolean ok;
+
+          psc_at_step (derived, step, change + 5);
+          ok = write_memory (session, 0xD0, SLE_MAGIC_AT, magic, sizeof magic, error) &&
+               _md_card_command (session, change, sizeof change, NULL, 0, NULL, error);
+          sodium_memzero (change + 5, MD_CARD_PSC_SIZE);
+          if (!ok)
+            {
+              sodium_memzero (derived, sizeof derived);
+              return FALSE;
+            }
+          session->psc_step = step;
+        }
+      sodium_memzero (derived, sizeof derived);
     }
-  else if (state != PSC_PERSONALISED)
+  if (state != PSC_PERSONALISED || changed)
     {
       guint8 magic[4] = { 'M', 'D', SLE_LAYOUT, PSC_PERSONALISED };
 

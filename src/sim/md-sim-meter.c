@@ -144,8 +144,11 @@ md_sim_meter_insert_card (MdSimMeter         *meter,
   MdCardMeterResult result = MD_CARD_RESULT_NOTHING_NEW;
   MdCardMeterRecord record;
 
+  /* A meter has no supervisor to ask, and it always knows the PSC: it
+   * presents it while any try is left and the code is certain. */
   *out_result = MD_CARD_RESULT_NONE;
-  if (!(session = md_card_session_open (link, keys, MD_CARD_SESSION_DEFAULT, NULL, error)) ||
+  if (!(session = md_card_session_open (link, keys, MD_CARD_SESSION_SUPERVISOR_OVERRIDE, NULL,
+                                        error)) ||
       !md_card_session_read (session, &card, error))
     return FALSE;
 
