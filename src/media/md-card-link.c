@@ -140,8 +140,9 @@ md_card_link_transmit (MdCardLink    *self,
   if (response != NULL && g_bytes_get_size (response) < 2)
     {
       g_bytes_unref (response);
-      g_set_error (error, MD_CARD_ERROR, MD_CARD_ERROR_UNRESPONSIVE,
-                   _("The card gave an answer without a status word"));
+      /* What a reader relays when the card went mute or away mid-command. */
+      g_set_error (error, MD_CARD_ERROR, MD_CARD_ERROR_REMOVED,
+                   _("The card stopped answering during the operation (taken out?)"));
       return NULL;
     }
   return response;

@@ -28,6 +28,10 @@
 #define CTRL_RESET 0x02
 #define CTRL_ATR   0x04
 
+/* vpcd sends a message's length and its payload in two writes, without
+ * TCP_NODELAY: Nagle holds the payload back until the length is
+ * acknowledged, and a delayed ACK costs 40 ms per APDU. So every ACK goes
+ * out at once (TCP_QUICKACK is not sticky: set it before every read). */
 static gboolean
 read_all (int     fd,
           guint8 *buf,
@@ -37,7 +41,11 @@ read_all (int     fd,
 
   while (done < len)
     {
-      ssize_t n = recv (fd, buf + done, len - done, 0);
+      int one = 1;
+      ssize_t n;
+
+      setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+      n = recv (fd, buf + done, len - done, 0);
 
       if (n < 0 && errno == EINTR)
         continue;
