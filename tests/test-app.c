@@ -3,6 +3,8 @@
 
 #include <locale.h>
 
+#include <gdk/x11/gdkx.h>
+
 #include "md-application.h"
 #include "md-login-page.h"
 #include "md-sale-dialogs.h"
@@ -283,6 +285,14 @@ count_kind (JsonArray  *sales,
   return n;
 }
 
+static gboolean
+account_cleared (gpointer data)
+{
+  Counter *counter = data;
+
+  return md_sale_page_get_account (counter->sale) == NULL;
+}
+
 static void
 load_account (Counter    *counter,
               const char *account_no)
@@ -439,6 +449,123 @@ test_counter (void)
   g_free (counter.expect);
 }
 
+/* Real key events: xdotool types into the X server (XTEST) and GTK reads
+ * them as from a keyboard. Nothing else touches the window. */
+static void
+xdo (const char *first,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static char *
+xid_of (GtkWidget *window)
+{
+  return g_strdup_printf ("%lu",
+                          (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (
+                                                              GTK_NATIVE (window))));
+}
+
+/* No window manager runs under Xvfb: give the dialog the keyboard as one
+ * would. */
+static void
+focus_dialog (void)
+{
+  g_autofree char *xid = NULL;
+
+  spin (100);
+  xid = xid_of (GTK_WIDGET (find_dialog ()));
+  xdo ("windowfocus", "--sync", xid, NULL);
+}
+
+static void
+keys_script (Counter *counter)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (counter->window));
+  g_autoptr(JsonArray) sales = NULL;
+
+  wait_page (counter, "login");
+  xdo ("windowfocus", "--sync", xid, NULL);
+  xdo ("type", "--delay", "5", "cashier", NULL);
+  xdo ("key", "Return", NULL);
+  xdo ("type", "--delay", "5", "cashier1", NULL);
+  xdo ("key", "Return", NULL);
+  wait_page (counter, "main");
+
+  /* F12: the float, Enter. */
+  xdo ("key", "F12", NULL);
+  wait_for (dialog_shown, NULL, "the shift dialog");
+  focus_dialog ();
+  xdo ("type", "--delay", "5", "200", NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  wait_status (counter, "with a float of ¥200.00");
+  xdo ("windowfocus", "--sync", xid, NULL);
+
+  /* F3, the account, Enter; the amount, Enter. */
+  xdo ("key", "F3", NULL);
+  xdo ("type", "--delay", "5", "100006", NULL);
+  xdo ("key", "Return", NULL);
+  g_free (counter->expect);
+  counter->expect = g_strdup ("100006");
+  wait_for (account_shown, counter, "the account");
+  xdo ("type", "--delay", "5", "88", NULL);
+  xdo ("key", "Return", NULL);
+  wait_status (counter, "Sold: receipt T01-");
+
+  /* F9 sells too; Esc clears the screen for the next customer. */
+  xdo ("type", "--delay", "5", "12.50", NULL);
+  xdo ("key", "F9", NULL);
+  wait_status (counter, "¥12.50");
+  xdo ("key", "Escape", NULL);
+  wait_for (account_cleared, counter, "a cleared screen");
+
+  sales = account_sales (counter, "100006");
+  g_assert_cmpuint (count_kind (sales, "sale", "committed"), ==, 2);
+}
+
+static void
+keys_ready_cb (GObject    *object,
+               GParamSpec *pspec,
+               gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  keys_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_keys (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  Counter counter = { app };
+
+  /* The sign-in screen starts empty: nobody signed in here before. */
+  g_settings_reset (settings, "last-operator");
+  g_signal_connect (app, "notify::ready", G_CALLBACK (keys_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -540,6 +667,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
   g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
+  g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

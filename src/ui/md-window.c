@@ -91,14 +91,14 @@ input_cb (GtkEventController *controller,
   return GDK_EVENT_PROPAGATE;
 }
 
-static void
+static gboolean
 input_key_cb (GtkEventControllerKey *controller,
               guint                  keyval,
               guint                  keycode,
               GdkModifierType        state,
               gpointer               user_data)
 {
-  input_cb (GTK_EVENT_CONTROLLER (controller), user_data);
+  return input_cb (GTK_EVENT_CONTROLLER (controller), user_data);
 }
 
 static void
@@ -144,7 +144,7 @@ signed_in_cb (MdWindow  *self,
   adw_view_stack_set_visible_child_name (self->views, "sale");
 
   md_sale_page_refresh (self->sale_page);
-  gtk_widget_grab_focus (GTK_WIDGET (self->sale_page));
+  md_sale_page_focus (self->sale_page);
 
   self->last_input = g_get_monotonic_time ();
   g_clear_handle_id (&self->idle_source, g_source_remove);
@@ -340,9 +340,10 @@ md_window_set_worker (MdWindow   *self,
   md_login_page_set_worker (self->login_page, worker);
   md_login_page_set_terminal (self->login_page, terminal);
   md_sale_page_set_worker (self->sale_page, worker);
+  md_login_page_set_hint (self->login_page, hint);
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-operator");
-  show_signed_out (self, last, hint);
+  show_signed_out (self, last, NULL);
 }
 
 /**
