@@ -697,12 +697,18 @@ md_receipt_load_sale (MdSession  *session,
       _md_fields_int (&f, "credit_after", _("Credit after"), MD_REPORT_TYPE_MONEY, after);
     }
   count = md_stmt_get_int64 (stmt, S_PURCHASE_COUNT);
-  if (md_stmt_is_null (stmt, S_PURCHASE_COUNT) && receipt->kind == MD_RECEIPT_SALE &&
-      !_md_lookup_id (store, &count, NULL,
-                      "SELECT count(*) FROM sale WHERE account_id = (SELECT account_id FROM sale "
-                      "WHERE id = CAST($1 AS BIGINT)) AND kind = 'sale' AND state = 'posted' "
-                      "AND id <= CAST($1 AS BIGINT)", id_text, NULL))
-    count = 0;
+  if (md_stmt_is_null (stmt, S_PURCHASE_COUNT) && receipt->kind == MD_RECEIPT_SALE)
+    {
+      g_autofree char *account = g_strdup_printf ("%" G_GINT64_FORMAT, account_id);
+
+      /* The ordinal of this purchase; the account is the only condition the
+       * index can take (with state or id too SQLite may scan far more). */
+      if (!_md_lookup_id (store, &count, NULL,
+                          "SELECT SUM(CASE WHEN kind = 'sale' AND state = 'posted' "
+                          "AND id <= CAST($2 AS BIGINT) THEN 1 ELSE 0 END) FROM sale "
+                          "WHERE account_id = CAST($1 AS BIGINT)", account, id_text, NULL))
+        count = 0;
+    }
   if (count > 0)
     _md_fields_int (&f, "purchase_count", _("Purchase count"), MD_REPORT_TYPE_COUNT, count);
   /* The STS token of a token sale: the medium does not exist yet. */
