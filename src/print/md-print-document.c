@@ -117,6 +117,15 @@ _md_print_font_height (const MdPrintFont *font)
   return (double) height / PANGO_SCALE;
 }
 
+/* From the top of a line to its baseline. */
+double
+_md_print_font_baseline (const MdPrintFont *font)
+{
+  g_autoptr(PangoLayout) layout = layout_new ("Ag国", font->desc, -1, PANGO_ALIGN_LEFT);
+
+  return (double) pango_layout_get_baseline (layout) / PANGO_SCALE;
+}
+
 double
 _md_print_text_width (const MdPrintFont *font,
                       const char        *text)

@@ -33,6 +33,7 @@ void          _md_print_font_init      (MdPrintFont        *font,
                                         gboolean            bold);
 void          _md_print_font_clear     (MdPrintFont        *font);
 double        _md_print_font_height    (const MdPrintFont  *font);
+double        _md_print_font_baseline  (const MdPrintFont  *font);
 double        _md_print_text_width     (const MdPrintFont  *font,
                                         const char         *text);
 PangoContext *_md_print_context        (void);

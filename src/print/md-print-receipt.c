@@ -31,6 +31,7 @@ typedef struct
   MdPrintFont             title;
   MdPrintFont             small;
   double                  width;
+  double                  emphasis_drop;
   char                   *separator;
 } Ctx;
 
@@ -237,7 +238,9 @@ grid_row (Ctx       *ctx,
       double w = cell->wide ? ctx->width : cell_w;
       g_autofree char *label = g_strconcat (cell->label, ctx->separator, NULL);
 
-      _md_print_block_text (block, x, 0, label, &ctx->body, label_w, PANGO_ALIGN_LEFT);
+      /* A larger value sits on the label's baseline. */
+      _md_print_block_text (block, x, cell->emphasis ? ctx->emphasis_drop : 0, label, &ctx->body,
+                            label_w, PANGO_ALIGN_LEFT);
       _md_print_block_text (block, x + label_w + gap, 0, cell->value,
                             cell->emphasis ? &ctx->emphasis : &ctx->body, w - label_w - gap,
                             PANGO_ALIGN_LEFT);
@@ -644,6 +647,7 @@ md_receipt_render (const MdReceipt    *receipt,
   _md_print_font_init (&ctx.company, l->family, (l->size10 + l->title_size10) / 2, TRUE);
   _md_print_font_init (&ctx.title, l->family, l->title_size10, TRUE);
   _md_print_font_init (&ctx.small, l->family, l->small_size10, FALSE);
+  ctx.emphasis_drop = _md_print_font_baseline (&ctx.emphasis) - _md_print_font_baseline (&ctx.body);
 
   paper_w = MD_MM (l->paper_width);
   left = MD_MM (l->margins[3]);
