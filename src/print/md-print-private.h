@@ -155,6 +155,7 @@ guint         _md_print_document_add_page   (MdPrintDocument    *self,
 void          _md_print_document_set_height (MdPrintDocument    *self,
                                              guint               page,
                                              double              height);
+const char   *_md_print_document_get_title  (MdPrintDocument    *self);
 void          _md_print_document_place      (MdPrintDocument    *self,
                                              guint               page,
                                              const MdPrintBlock *block,
