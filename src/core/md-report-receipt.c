@@ -44,6 +44,12 @@ md_receipt_field_keys (void)
   return field_keys;
 }
 
+/**
+ * md_receipt_kind_to_string:
+ *
+ * Returns: the kind's name, as templates' [titles] keys spell it:
+ *   "sale", "account-opening", "shift-z"…
+ */
 const char *
 md_receipt_kind_to_string (MdReceiptKind kind)
 {
@@ -152,6 +158,12 @@ _md_receipt_new (MdReceiptKind kind)
   return receipt;
 }
 
+/**
+ * md_receipt_free:
+ * @receipt: (nullable): a document
+ *
+ * Frees @receipt and everything it holds.
+ */
 void
 md_receipt_free (MdReceipt *receipt)
 {

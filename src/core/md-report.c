@@ -111,6 +111,12 @@ md_report_range_parse (MdStore        *store,
   return TRUE;
 }
 
+/**
+ * md_report_period_parse:
+ * @text: day, month, year or all
+ *
+ * Returns: %FALSE with %MD_REPORT_ERROR_PERIOD for anything else
+ */
 gboolean
 md_report_period_parse (const char      *text,
                         MdReportPeriod  *out_period,
@@ -131,6 +137,13 @@ md_report_period_parse (const char      *text,
   return FALSE;
 }
 
+/**
+ * md_report_by_parse:
+ * @text: line, area, category, building, operator, payment, terminal or
+ *   none
+ *
+ * Returns: %FALSE with %MD_REPORT_ERROR_GROUP for anything else
+ */
 gboolean
 md_report_by_parse (const char  *text,
                     MdReportBy  *out_by,
@@ -152,6 +165,11 @@ md_report_by_parse (const char  *text,
   return FALSE;
 }
 
+/**
+ * md_report_period_to_string:
+ *
+ * Returns: the period's name, as md_report_period_parse() reads it
+ */
 const char *
 md_report_period_to_string (MdReportPeriod period)
 {
@@ -159,6 +177,11 @@ md_report_period_to_string (MdReportPeriod period)
   return period_names[period];
 }
 
+/**
+ * md_report_by_to_string:
+ *
+ * Returns: the grouping's name, as md_report_by_parse() reads it
+ */
 const char *
 md_report_by_to_string (MdReportBy by)
 {

@@ -467,6 +467,11 @@ _md_print_document_new (const char *title)
   return self;
 }
 
+/**
+ * md_print_document_ref:
+ *
+ * Returns: (transfer full): @self
+ */
 MdPrintDocument *
 md_print_document_ref (MdPrintDocument *self)
 {
@@ -476,6 +481,11 @@ md_print_document_ref (MdPrintDocument *self)
   return self;
 }
 
+/**
+ * md_print_document_unref:
+ *
+ * Drops a reference; the last frees the document.
+ */
 void
 md_print_document_unref (MdPrintDocument *self)
 {

@@ -227,6 +227,12 @@ md_print_document_write (MdPrintDocument  *self,
   return md_print_document_write_pdf (self, path, error);
 }
 
+/**
+ * md_print_format_parse:
+ * @text: pdf or png
+ *
+ * Returns: %FALSE with %MD_PRINT_ERROR_FORMAT for anything else
+ */
 gboolean
 md_print_format_parse (const char     *text,
                        MdPrintFormat  *out_format,

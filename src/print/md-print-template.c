@@ -598,6 +598,11 @@ md_receipt_template_list (void)
   return (GStrv) g_ptr_array_free (names, FALSE);
 }
 
+/**
+ * md_receipt_template_ref:
+ *
+ * Returns: (transfer full): @self
+ */
 MdReceiptTemplate *
 md_receipt_template_ref (MdReceiptTemplate *self)
 {
@@ -607,6 +612,11 @@ md_receipt_template_ref (MdReceiptTemplate *self)
   return self;
 }
 
+/**
+ * md_receipt_template_unref:
+ *
+ * Drops a reference; the last frees the template.
+ */
 void
 md_receipt_template_unref (MdReceiptTemplate *self)
 {
@@ -630,6 +640,11 @@ md_receipt_template_unref (MdReceiptTemplate *self)
   g_free (self);
 }
 
+/**
+ * md_receipt_template_get_name:
+ *
+ * Returns: the template's name: its file's, without ".ini"
+ */
 const char *
 md_receipt_template_get_name (MdReceiptTemplate *self)
 {
