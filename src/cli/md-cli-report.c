@@ -59,6 +59,11 @@ fail (GError **error,
           break;
         }
     }
+  else if (cause->domain == G_FILE_ERROR)
+    {
+      domain = MD_CLI_ERROR;
+      code = MD_CLI_ERROR_FAILED;
+    }
   else if (cause->domain == MD_PRINT_ERROR)
     {
       switch ((MdPrintError) cause->code)
@@ -148,6 +153,7 @@ write_bytes (const char  *path,
              GBytes      *bytes,
              GError     **error)
 {
+  GError *local_error = NULL;
   gsize size;
   const char *data = g_bytes_get_data (bytes, &size);
 
@@ -157,8 +163,8 @@ write_bytes (const char  *path,
       fflush (stdout);
       return TRUE;
     }
-  if (!g_file_set_contents (path, data, size, error))
-    return FALSE;
+  if (!g_file_set_contents (path, data, size, &local_error))
+    return fail (error, local_error);
   return TRUE;
 }
 

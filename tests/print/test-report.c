@@ -6,6 +6,7 @@
 
 #include "md-ledger.h"
 #include "md-report.h"
+#include "md-shift.h"
 #include "md-validate.h"
 #include "report-fixture.h"
 
@@ -478,6 +479,93 @@ test_money_words (void)
     }
 }
 
+
+static char *
+field (const MdReceipt *receipt,
+       const char      *key)
+{
+  return md_receipt_get_text (receipt, key, MD_REPORT_STYLE_PLAIN);
+}
+
+/* The receipt documents' SQL, on both backends. Last: it closes the shift. */
+static void
+test_receipts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdReceipt) sale = md_receipt_load_sale (fixture.staff, fixture.sale_feb10, FALSE,
+                                                    &error);
+  g_autoptr(MdReceipt) reversal = NULL;
+  g_autoptr(MdReceipt) reprint = NULL;
+  g_autoptr(MdReceipt) slip = NULL;
+  g_autoptr(MdReceipt) x = NULL;
+  g_autoptr(MdReceipt) z = NULL;
+  g_autoptr(JsonNode) z_json = NULL;
+  g_autofree char *before = NULL, *after = NULL, *count = NULL, *words = NULL, *room = NULL;
+  g_autofree char *reverses = NULL, *id = NULL, *expected = NULL, *z_total = NULL;
+  g_autofree char *drawer = NULL;
+  MdMoney cash = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sale->kind, ==, MD_RECEIPT_SALE);
+  before = field (sale, "credit_before");
+  after = field (sale, "credit_after");
+  count = field (sale, "purchase_count");
+  words = field (sale, "amount_in_words");
+  room = field (sale, "room");
+  g_assert_cmpstr (before, ==, "150.00");
+  g_assert_cmpstr (after, ==, "350.00");
+  g_assert_cmpstr (count, ==, "3");
+  g_assert_cmpstr (words, ==, "贰佰元整");
+  g_assert_cmpstr (room, ==, "购物中心 3号楼 2层 205室");
+  g_assert_true (g_str_has_prefix (sale->qr_text, "meterdesk:receipt?no="));
+  g_assert_cmpuint (sale->tables->len, ==, 1);
+
+  reversal = md_receipt_load_sale (fixture.staff, fixture.reversal, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reversal->kind, ==, MD_RECEIPT_REVERSAL);
+  reverses = field (reversal, "reverses");
+  g_assert_nonnull (reverses);
+  g_assert_cmpstr (reverses, !=, reversal->number);
+
+  reprint = md_receipt_load_sale (fixture.staff, fixture.sale_card, TRUE, &error);
+  g_assert_cmpint (reprint->reprint_no, ==, 1);
+  g_assert_true (md_receipt_record_reprint (fixture.staff, reprint, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&reprint, md_receipt_free);
+  reprint = md_receipt_load_sale (fixture.staff, fixture.sale_card, TRUE, &error);
+  g_assert_cmpint (reprint->reprint_no, ==, 2);
+
+  slip = md_receipt_load_account (fixture.staff, "100001", &error);
+  g_assert_no_error (error);
+  id = field (slip, "id_number");
+  g_assert_cmpstr (id, ==, "110101********4512");
+  g_assert_true (g_str_has_prefix (slip->qr_text, "meterdesk:account?no=100001&audit="));
+  g_assert_cmpuint (strlen (slip->qr_text), ==, strlen ("meterdesk:account?no=100001&audit=") + 64);
+
+  x = md_receipt_load_shift_x (fixture.staff, &error);
+  g_assert_no_error (error);
+  expected = field (x, "expected_cash");
+  drawer = g_strdup_printf ("cash:%" G_GINT64_FORMAT,
+                            report_fixture_query (&fixture, "SELECT MAX(id) FROM shift "
+                                                  "WHERE $1 = $2", 0, 0));
+  g_assert_true (md_ledger_balance (fixture.db.store, drawer, &cash, &error));
+  {
+    g_autofree char *text = md_money_format (cash, MD_MONEY_STYLE_PLAIN);
+
+    g_assert_cmpstr (expected, ==, text);
+  }
+  g_assert_true (md_shift_close (fixture.staff, cash, NULL, NULL, &error));
+  z_json = md_shift_z_report (fixture.staff, &error);
+  g_assert_no_error (error);
+  z = md_receipt_load_shift_z (fixture.staff, NULL, 0, &error);
+  g_assert_no_error (error);
+  z_total = field (z, "total");
+  g_assert_cmpstr (z_total, ==, json_object_get_string_member (json_node_get_object (z_json),
+                                                               "total"));
+  g_assert_cmpuint (z->tables->len, ==, 3);
+  assert_books ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -497,6 +585,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/core/report/energy", test_energy);
   g_test_add_func ("/meterdesk/core/report/trail", test_trail);
   g_test_add_func ("/meterdesk/core/report/logs", test_logs);
+  g_test_add_func ("/meterdesk/core/report/receipts", test_receipts);
 
   report_fixture_setup (&fixture);
   status = g_test_run ();
