@@ -91,5 +91,7 @@ extern const MdCliCommand md_cli_admin_commands[];
 extern const guint md_cli_n_admin_commands;
 extern const MdCliCommand md_cli_register_commands[];
 extern const guint md_cli_n_register_commands;
+extern const MdCliCommand md_cli_report_commands[];
+extern const guint md_cli_n_report_commands;
 
 G_END_DECLS
