@@ -325,6 +325,130 @@ test_counter (void)
   g_free (counter.expect);
 }
 
+/* Accounts: a new account opened, transferred and changed through the
+ * forms; bad input refused with nothing changed; closed. */
+typedef struct
+{
+  MdAccountsPage *page;
+  const char     *expect;
+} AccountsWait;
+
+static gboolean
+accounts_status_has (gpointer data)
+{
+  AccountsWait *w = data;
+  const char *status = md_accounts_page_get_status (w->page);
+
+  return !md_accounts_page_get_busy (w->page) && status != NULL &&
+         strstr (status, w->expect) != NULL;
+}
+
+static gboolean
+accounts_shows (gpointer data)
+{
+  AccountsWait *w = data;
+
+  return g_strcmp0 (md_accounts_page_get_account (w->page), w->expect) == 0;
+}
+
+static void
+accounts_wait_status (MdAccountsPage *page,
+                      const char     *text)
+{
+  AccountsWait w = { page, text };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!accounts_status_has (&w))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
+                 md_accounts_page_get_status (page));
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+accounts_script (Counter *counter)
+{
+  MdAccountsPage *page = md_window_get_accounts_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  AccountsWait shows = { page, "200001" };
+  const char *open_fields[] = { "Account number", "200001", "Customer name", "王小明",
+                                "Phone", "13912345678",
+                                "Room (SITE/BUILDING/FLOOR/ROOM)", "MALL/B5/F4/415", NULL };
+  const char *transfer_fields[] = { "New customer’s name", "李大华", NULL };
+  const char *bad_capacity[] = { "Capacity in kVA", "lots", NULL };
+  const char *capacity[] = { "Capacity in kVA", "12.5", NULL };
+
+  /* A cashier may look but not open accounts. */
+  wait_page (counter, "login");
+  sign_in (counter, "cashier", "cashier1");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "does not have the permission");
+
+  /* The utilization staff can. */
+  gtk_widget_activate_action (GTK_WIDGET (counter->window), "win.sign-out", NULL);
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                     ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK))),
+                   ==, "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "Account 200001 opened for 王小明");
+  wait_for (accounts_shows, &shows, "the new account");
+  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "open");
+
+  gtk_widget_activate_action (widget, "accounts.transfer", NULL);
+  answer_dialog (transfer_fields, "transfer");
+  accounts_wait_status (page, "Account 200001 now belongs to 李大华");
+
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (bad_capacity, "change");
+  accounts_wait_status (page, "lots");
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (capacity, "change");
+  accounts_wait_status (page, "Account 200001 changed");
+
+  gtk_widget_activate_action (widget, "accounts.close", NULL);
+  answer_dialog (NULL, "close");
+  accounts_wait_status (page, "Account 200001 closed");
+  spin (200);
+  wait_for (accounts_shows, &shows, "the closed account");
+  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "closed");
+}
+
+static void
+accounts_ready_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  accounts_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_accounts (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
 /* Real key events: xdotool types into the X server (XTEST) and GTK reads
  * them as from a keyboard. Nothing else touches the window. */
 static void
@@ -502,7 +626,8 @@ test_no_database (void)
 static void
 test_screens_finalize (void)
 {
-  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_WINDOW };
+  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_ACCOUNTS_PAGE,
+                          MD_TYPE_WINDOW };
 
   gtk_init ();
   g_resources_register (md_ui_get_resource ());
@@ -544,6 +669,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
   g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
   g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
+  g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

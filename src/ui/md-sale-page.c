@@ -9,6 +9,7 @@
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-shift.h"
+#include "md-ui-util.h"
 #include "md-vend.h"
 
 /* The sales counter (UX.md): find the customer on the left, the sale on the
@@ -374,21 +375,18 @@ account_job (MdStore       *store,
              GError       **error)
 {
   const char *no = data;
-  g_autofree char *prepaid = g_strdup_printf ("prepaid:%s", no);
   AccountView *view;
-  MdMoney balance = 0;
 
   if (session == NULL)
     return NULL;
   view = g_new0 (AccountView, 1);
   if (!(view->account = md_account_show (session, no, error)) ||
       !(view->recent = md_sale_list (session, NULL, NULL, no, 5, error)) ||
-      !md_ledger_balance (store, prepaid, &balance, error))
+      !md_ledger_account_credit (store, no, &view->credit, error))
     {
       account_view_free (view);
       return NULL;
     }
-  view->credit = -balance;
   return view;
 }
 
@@ -481,11 +479,17 @@ show_account (MdSalePage  *self,
   for (guint i = 0; i < json_array_get_length (recent); i++)
     {
       JsonObject *s = json_array_get_object_element (recent, i);
-      g_autofree char *line = g_strdup_printf ("¥%s · %s",
-                                               json_object_get_string_member (s, "amount"),
-                                               json_object_get_string_member (s, "state"));
+      JsonNode *energy = json_object_get_member (s, "energy");
+      g_autofree char *line = energy != NULL && !JSON_NODE_HOLDS_NULL (energy) &&
+                              g_strcmp0 (json_node_get_string (energy), "0.000") != 0
+        ? g_strdup_printf ("¥%s · %s kWh · %s", json_object_get_string_member (s, "amount"),
+                           json_node_get_string (energy),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")))
+        : g_strdup_printf ("¥%s · %s", json_object_get_string_member (s, "amount"),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")));
       g_autofree char *receipt = md_sale_row_receipt (s);
-      GtkWidget *row = text_row (line, json_object_get_string_member (s, "created"), receipt);
+      g_autofree char *when = md_ui_format_time (json_object_get_string_member (s, "created"));
+      GtkWidget *row = text_row (line, when, receipt);
 
       adw_preferences_group_add (self->recent_group, row);
       g_ptr_array_add (self->recent_rows, row);
