@@ -68,6 +68,12 @@ accounts_loaded (gpointer data)
 }
 
 static gboolean
+board_loaded (gpointer data)
+{
+  return !md_monitor_page_get_loading (data) && md_monitor_page_get_n_meters (data, NULL) > 0;
+}
+
+static gboolean
 status_set (gpointer data)
 {
   return md_sale_page_get_status (data) != NULL && *md_sale_page_get_status (data) != '\0';
@@ -160,6 +166,12 @@ script (MdWindow *window)
   wait_for (dialog_shown, NULL, "the open-account form");
   shot (GTK_WIDGET (find_dialog ()), "open-account");
   cancel_dialog ();
+
+  /* The status board */
+  show_view (window, "monitor");
+  wait_for (board_loaded, md_window_get_monitor_page (window), "the board");
+  md_monitor_page_select (md_window_get_monitor_page (window), "202601000003");
+  shot (GTK_WIDGET (window), "monitor");
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "md-application.h"
 #include "md-login-page.h"
+#include "md-monitor.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-ui-resources.h"
@@ -449,6 +450,145 @@ test_accounts (void)
   g_free (counter.expect);
 }
 
+/* The status board: all installed meters, then what readings say, filtered
+ * through its own controls. */
+typedef struct
+{
+  MdMonitorPage *page;
+  guint          shown;
+} BoardWait;
+
+static gboolean
+board_ready (gpointer data)
+{
+  BoardWait *w = data;
+
+  return !md_monitor_page_get_loading (w->page) && md_monitor_page_get_n_meters (w->page, NULL) > 0;
+}
+
+static gboolean
+board_shows (gpointer data)
+{
+  BoardWait *w = data;
+  guint shown = 0;
+
+  md_monitor_page_get_n_meters (w->page, &shown);
+  return !md_monitor_page_get_loading (w->page) && shown == w->shown;
+}
+
+static gpointer
+readings_job (MdStore       *store,
+              MdSession     *session,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gint64 now = g_get_real_time ();
+  MdMeterReading readings[] = {
+    { "202601000001", now, 1200000, 1000, 800, "tripped", 0 },
+    { "202601000002", now, 2300000, 90000, 1500, "closed", 0 },
+    { "202601000004", now, 500000, 30000, 100, "closed", 1 },
+  };
+
+  return md_meter_readings_record (store, readings, G_N_ELEMENTS (readings), error)
+         ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+wait_board (MdMonitorPage *page,
+            guint          shown)
+{
+  BoardWait w = { page, shown };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!board_shows (&w))
+    {
+      guint now_shown = 0;
+
+      md_monitor_page_get_n_meters (page, &now_shown);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the board shows %u meters, not %u", now_shown, shown);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+monitor_script (Counter *counter)
+{
+  MdMonitorPage *page = md_window_get_monitor_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  BoardWait ready = { page };
+  g_autoptr(GError) error = NULL;
+  GtkWidget *offline;
+  GtkWidget *tripped;
+  GtkWidget *alarm;
+
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "monitor");
+  wait_for (board_ready, &ready, "the board");
+  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 350);
+
+  g_assert_nonnull (md_worker_run_sync (md_application_get_worker (counter->app), readings_job,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  gtk_widget_activate_action (widget, "monitor.refresh", NULL);
+
+  offline = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Offline");
+  tripped = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Tripped");
+  alarm = need_widget (widget, GTK_TYPE_DROP_DOWN, "Low-balance alarm");
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), TRUE);
+  wait_board (page, 347);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), FALSE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), TRUE);
+  wait_board (page, 1);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), FALSE);
+  wait_board (page, 350);
+
+  /* Meter-billed shops: ¥10.00 left is level 2 (under ¥20), ¥900.00 and
+   * ¥300.00 none; the 100 system-billed shops have ¥0.00: level 3. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 2);
+  wait_board (page, 101);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 3);
+  wait_board (page, 100);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (widget, GTK_TYPE_SEARCH_ENTRY, NULL)),
+                         "B2/F3/");
+  wait_board (page, 17);
+  md_monitor_page_select (page, "202602000095");
+  g_assert_cmpstr (md_monitor_page_get_selected (page), ==, "202602000095");
+}
+
+static void
+monitor_ready_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  monitor_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_monitor (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (monitor_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
 /* Real key events: xdotool types into the X server (XTEST) and GTK reads
  * them as from a keyboard. Nothing else touches the window. */
 static void
@@ -627,7 +767,7 @@ static void
 test_screens_finalize (void)
 {
   const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_ACCOUNTS_PAGE,
-                          MD_TYPE_WINDOW };
+                          MD_TYPE_MONITOR_PAGE, MD_TYPE_WINDOW };
 
   gtk_init ();
   g_resources_register (md_ui_get_resource ());
@@ -670,6 +810,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
   g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
   g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
+  g_test_add_func ("/meterdesk/ui/app/monitor", test_monitor);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

@@ -5,6 +5,7 @@
 
 #include "md-accounts-page.h"
 #include "md-login-page.h"
+#include "md-monitor-page.h"
 #include "md-sale-page.h"
 #include "md-window.h"
 
@@ -32,6 +33,8 @@ struct _MdWindow
   MdSalePage           *sale_page;
   AdwViewStackPage     *accounts_view;
   MdAccountsPage       *accounts_page;
+  AdwViewStackPage     *monitor_view;
+  MdMonitorPage        *monitor_page;
 
   /* owned */
   MdWorker             *worker;
@@ -164,6 +167,8 @@ refresh_view (MdWindow *self)
     }
   else if (g_strcmp0 (name, "accounts") == 0)
     md_accounts_page_refresh (self->accounts_page);
+  else if (g_strcmp0 (name, "monitor") == 0)
+    md_monitor_page_refresh (self->monitor_page);
 }
 
 static void
@@ -198,6 +203,9 @@ signed_in_cb (MdWindow  *self,
                                    md_session_has_permission (session, MD_PERM_SELL));
   adw_view_stack_page_set_visible (self->accounts_view,
                                    md_session_has_permission (session, MD_PERM_VIEW));
+  adw_view_stack_page_set_visible (self->monitor_view,
+                                   md_session_has_permission (session, MD_PERM_METER_READ) ||
+                                   md_session_has_permission (session, MD_PERM_ALARM));
   update_switcher_bar (self);
   gtk_stack_set_visible_child_name (self->pages, "main");
   adw_view_stack_set_visible_child_name (self->views,
@@ -287,6 +295,7 @@ md_window_class_init (MdWindowClass *klass)
 
   g_type_ensure (MD_TYPE_ACCOUNTS_PAGE);
   g_type_ensure (MD_TYPE_LOGIN_PAGE);
+  g_type_ensure (MD_TYPE_MONITOR_PAGE);
   g_type_ensure (MD_TYPE_SALE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -304,6 +313,8 @@ md_window_class_init (MdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdWindow, sale_page);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, accounts_view);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, accounts_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_view);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_page);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, shift_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);
@@ -407,6 +418,7 @@ md_window_set_worker (MdWindow   *self,
   md_login_page_set_terminal (self->login_page, terminal);
   md_sale_page_set_worker (self->sale_page, worker);
   md_accounts_page_set_worker (self->accounts_page, worker);
+  md_monitor_page_set_worker (self->monitor_page, worker);
   md_login_page_set_hint (self->login_page, hint);
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-operator");
@@ -450,6 +462,14 @@ md_window_get_login_page (MdWindow *self)
   g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
 
   return self->login_page;
+}
+
+MdMonitorPage *
+md_window_get_monitor_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->monitor_page;
 }
 
 MdAccountsPage *
