@@ -82,6 +82,13 @@ open_termios (MdSerialIo                *io,
     t.c_cflag |= CSTOPB;
   t.c_cc[VMIN] = 0;
   t.c_cc[VTIME] = 0;
+  /* A pseudo-terminal has no line: Linux takes parity once and then
+   * refuses it (EINVAL). Bytes are bytes there, so go without. */
+  if (tcsetattr (fd, TCSANOW, &t) < 0 && errno == EINVAL)
+    {
+      t.c_cflag &= ~(PARENB | PARODD | CSTOPB);
+      g_debug ("%s: parity and stop bits do not apply here", s->device);
+    }
   if (tcsetattr (fd, TCSANOW, &t) < 0)
     {
       int err = errno;
