@@ -263,17 +263,20 @@ typedef enum
   SEEN_NOTHING,   /* no two answers agree, or none came */
 } Seen;
 
-/* What the meter's count is now, after a write (or in recovery). */
+/* What the meter's count is now, after a write (or in recovery, or to
+ * confirm the count read before writing, @seen_before). */
 static Seen
 confirm_count (MdMeterOp       *op,
                MdMeterTarget   *target,
                gint64           n1,
                gboolean         drain_first,
+               gint64           seen_before,
+               guint            first_shape,
                MdMeterReading  *last,
                GError         **error)
 {
-  gint64 previous = -1;
-  guint answers = 0;
+  gint64 previous = seen_before;
+  guint answers = seen_before >= 0 ? 1 : 0;
 
   if (drain_first)
     drain (op);
@@ -284,7 +287,7 @@ confirm_count (MdMeterOp       *op,
       MdMeterReading r;
       gint64 c;
 
-      if (!read_count (op, target, 1 + i % 2, &r, &local))
+      if (!read_count (op, target, 1 + (first_shape - 1 + i) % 2, &r, &local))
         {
           g_clear_error (error);
           g_propagate_error (error, g_steal_pointer (&local));
@@ -403,8 +406,20 @@ conflict (GError **error,
   return MD_DELIVERY_CONFLICT;
 }
 
+static gboolean
+credit_fits (const MdMeterRecharge  *recharge,
+             gint64                  before,
+             gint64                  after)
+{
+  return after >= before + recharge->amount - recharge->credit_tolerance &&
+         after <= before + recharge->amount;
+}
+
 /* The count says N+1. Where the profile has a credit register, the credit
- * must have risen by the amount, less what was consumed meanwhile. */
+ * must have risen by the amount, less what was consumed meanwhile. The
+ * credit is taken only from a reply that also shows N+1 (Modbus reads
+ * them in one request), and a conflict needs two readings that say so: a
+ * late answer to an older read carries an older credit. */
 static MdDelivery
 delivered (MdMeterOp              *op,
            MdMeterTarget          *target,
@@ -413,33 +428,51 @@ delivered (MdMeterOp              *op,
            const MdMeterReading   *after,
            GError                **error)
 {
-  gint64 credit;
-  gboolean have = md_meter_reading_get (after, MD_METER_POINT_CREDIT, &credit);
+  gint64 credit = 0, count = -1;
+  guint misfits = 0, readings = 0;
 
   g_clear_error (error);
   res->count_after = recharge->purchase_count;
   res->has_credit = FALSE;
   if (res->credit_before == G_MININT64 || !target->profile->read[MD_METER_POINT_CREDIT].present)
     return MD_DELIVERY_DELIVERED;
-  if (!have && !_md_meter_op_read_point (op, target, MD_METER_POINT_CREDIT, &credit, NULL))
+
+  for (guint attempt = 0; attempt < 4 && misfits < 2; attempt++)
     {
-      g_debug ("%s: delivered; the credit could not be read to check it", target->address);
+      MdMeterReading r;
+
+      if (attempt == 0)
+        r = *after;
+      else
+        {
+          if (attempt > 1)
+            drain (op);
+          if (!read_count (op, target, 2, &r, NULL))
+            continue;
+        }
+      if (!md_meter_reading_get (&r, MD_METER_POINT_PURCHASE_COUNT, &count) ||
+          count != recharge->purchase_count ||
+          !md_meter_reading_get (&r, MD_METER_POINT_CREDIT, &credit))
+        continue;
+      readings++;
+      res->has_credit = TRUE;
+      res->credit_after = credit;
+      if (credit_fits (recharge, res->credit_before, credit))
+        return MD_DELIVERY_DELIVERED;
+      misfits++;
+    }
+  if (misfits < 2)
+    {
+      g_debug ("%s: delivered; the credit could not be checked (%u readings)", target->address,
+               readings);
       return MD_DELIVERY_DELIVERED;
     }
-
-  res->has_credit = TRUE;
-  res->credit_after = credit;
-  if (credit < res->credit_before + recharge->amount - recharge->credit_tolerance ||
-      credit > res->credit_before + recharge->amount)
-    {
-      g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_CONFLICT,
-                   _("Meter %s counts the purchase, but its credit went from %"
-                     G_GINT64_FORMAT " to %" G_GINT64_FORMAT " for a recharge of %"
-                     G_GINT64_FORMAT), target->address, res->credit_before, credit,
-                   recharge->amount);
-      return MD_DELIVERY_CONFLICT;
-    }
-  return MD_DELIVERY_DELIVERED;
+  g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_CONFLICT,
+               _("Meter %s counts the purchase, but its credit went from %"
+                 G_GINT64_FORMAT " to %" G_GINT64_FORMAT " for a recharge of %"
+                 G_GINT64_FORMAT), target->address, res->credit_before, credit,
+               recharge->amount);
+  return MD_DELIVERY_CONFLICT;
 }
 
 MdDelivery
@@ -482,8 +515,37 @@ _md_meter_op_recharge (MdMeterOp              *op,
       res->credit_before = G_MININT64;
       return delivered (op, target, recharge, res, &before, error);
     }
-  if (c != n)
-    return conflict (error, c, n);
+
+  /* N, or something else, is only believed when a second request says
+   * it too: a late reply to an older read would show an older count. */
+  switch (confirm_count (op, target, n1, c != n, c, 2, &after, error))
+    {
+    case SEEN_N1:
+      res->count_before = -1;
+      res->credit_before = G_MININT64;
+      return delivered (op, target, recharge, res, &after, error);
+    case SEEN_OTHER:
+      md_meter_reading_get (&after, MD_METER_POINT_PURCHASE_COUNT, &c);
+      return conflict (error, c, n);
+    case SEEN_NOTHING:
+      return MD_DELIVERY_UNKNOWN;
+    case SEEN_N:
+    default:
+      /* The credit to compare with afterwards: two readings must agree,
+       * or a late answer to an older read could be taken for it. */
+      {
+        gint64 again;
+
+        g_clear_error (error);
+        if (res->credit_before == G_MININT64 ||
+            !md_meter_reading_get (&after, MD_METER_POINT_CREDIT, &again) ||
+            ABS (again - res->credit_before) > recharge->credit_tolerance)
+          res->credit_before = G_MININT64;
+        else
+          res->credit_before = again;
+      }
+      break;
+    }
 
   for (;;)
     {
@@ -518,7 +580,7 @@ _md_meter_op_recharge (MdMeterOp              *op,
        * stops us now that the meter may have acted. */
       op->cancellable = NULL;
       res->read_backs++;
-      seen = confirm_count (op, target, n1, !acknowledged, &after, error);
+      seen = confirm_count (op, target, n1, !acknowledged, -1, 1, &after, error);
       switch (seen)
         {
         case SEEN_N1:
@@ -579,7 +641,7 @@ _md_meter_op_inspect (MdMeterOp       *op,
                    target->profile->name);
       return MD_DELIVERY_UNKNOWN;
     }
-  seen = confirm_count (op, target, purchase_count, FALSE, out, error);
+  seen = confirm_count (op, target, purchase_count, FALSE, -1, 1, out, error);
   switch (seen)
     {
     case SEEN_N1:
