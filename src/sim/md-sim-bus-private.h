@@ -133,6 +133,8 @@ struct _MdSimBus
   GPtrArray     *meters;           /* MdSimMeter*, owned */
   GHashTable    *by_address;
   double         fault_p[MD_SIM_N_FAULTS];
+  MdSimFaultScope fault_scope;
+  gboolean       written;          /* a write came since the scope was set */
   guint8         exception_code;
   gboolean       wire_timing;
   gint64         base_load;

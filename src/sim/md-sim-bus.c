@@ -346,6 +346,17 @@ md_sim_bus_clear_faults (MdSimBus *bus)
 {
   g_mutex_lock (&bus->lock);
   memset (bus->fault_p, 0, sizeof bus->fault_p);
+  bus->fault_scope = MD_SIM_FAULT_SCOPE_ALL;
+  g_mutex_unlock (&bus->lock);
+}
+
+void
+md_sim_bus_set_fault_scope (MdSimBus        *bus,
+                            MdSimFaultScope  scope)
+{
+  g_mutex_lock (&bus->lock);
+  bus->fault_scope = scope;
+  bus->written = FALSE;
   g_mutex_unlock (&bus->lock);
 }
 
@@ -360,9 +371,15 @@ md_sim_bus_set_exception (MdSimBus *bus,
 }
 
 static MdSimFault
-roll (MdSimBus *bus)
+roll (MdSimBus *bus,
+      gboolean  write)
 {
   double r = g_rand_double (bus->rand), acc = 0;
+
+  bus->written |= write;
+  if ((bus->fault_scope == MD_SIM_FAULT_SCOPE_WRITES && !write) ||
+      (bus->fault_scope == MD_SIM_FAULT_SCOPE_FROM_WRITE && !bus->written))
+    return MD_SIM_FAULT_NONE;
 
   for (guint f = 1; f < MD_SIM_N_FAULTS; f++)
     {
@@ -573,7 +590,8 @@ modbus_reply (MdSimBus     *bus,
   memset (fx, 0, sizeof *fx);
   bus->requests++;
   m->requests++;
-  *fault = roll (bus);
+  *fault = roll (bus, len > 0 && (pdu[0] == 0x05 || pdu[0] == 0x06 || pdu[0] == 0x0F ||
+                                  pdu[0] == 0x10));
   if (*fault != MD_SIM_FAULT_NONE)
     m->faults++;
   if (*fault == MD_SIM_FAULT_DROP)
@@ -722,7 +740,7 @@ _md_sim_bus_handle_dlt645 (MdSimBus            *bus,
     return;
 
   m->requests++;
-  fault = roll (bus);
+  fault = roll (bus, frame->function == MD_DLT645_FN_WRITE || frame->function == MD_DLT645_FN_CONTROL);
   memset (&fx, 0, sizeof fx);
   if (fault != MD_SIM_FAULT_NONE)
     m->faults++;

@@ -102,6 +102,21 @@ typedef struct
   guint    faults;
 } MdSimMeterState;
 
+/**
+ * MdSimFaultScope:
+ * @MD_SIM_FAULT_SCOPE_ALL: faults may hit any request
+ * @MD_SIM_FAULT_SCOPE_WRITES: only requests that write (Modbus 05H, 06H,
+ *   0FH, 10H; DL/T 645 14H, 1CH)
+ * @MD_SIM_FAULT_SCOPE_FROM_WRITE: any request from the first write on (a
+ *   meter that falls silent as it is written)
+ */
+typedef enum
+{
+  MD_SIM_FAULT_SCOPE_ALL,
+  MD_SIM_FAULT_SCOPE_WRITES,
+  MD_SIM_FAULT_SCOPE_FROM_WRITE,
+} MdSimFaultScope;
+
 typedef struct _MdSimBus MdSimBus;
 
 GQuark       md_sim_bus_error_quark     (void);
@@ -157,6 +172,8 @@ void         md_sim_bus_set_fault       (MdSimBus      *bus,
                                          MdSimFault     fault,
                                          double         probability);
 void         md_sim_bus_clear_faults    (MdSimBus      *bus);
+void         md_sim_bus_set_fault_scope (MdSimBus      *bus,
+                                         MdSimFaultScope scope);
 void         md_sim_bus_set_exception   (MdSimBus      *bus,
                                          guint8         code);
 void         md_sim_bus_advance         (MdSimBus      *bus,
