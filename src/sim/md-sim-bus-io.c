@@ -243,8 +243,10 @@ process_tx (MdSimBus  *bus,
 
       if (bus->wire_timing)
         {
+          /* A byte reaches the other end once its last bit is on the wire:
+           * byte k at tx_start + (k + 1) characters. */
           guint len = port->sending->bytes->len;
-          guint due = (guint) MIN ((gint64) len, (now - port->tx_start) / port->char_us + 1);
+          guint due = (guint) MIN ((gint64) len, (now - port->tx_start) / port->char_us);
 
           if (due > port->tx_sent)
             {
@@ -252,7 +254,7 @@ process_tx (MdSimBus  *bus,
               port->tx_sent = due;
             }
           if (port->tx_sent < len)
-            return port->tx_start + (gint64) port->tx_sent * port->char_us;
+            return port->tx_start + (gint64) (port->tx_sent + 1) * port->char_us;
           port->wire_free = port->tx_start + (gint64) len * port->char_us;
         }
       else

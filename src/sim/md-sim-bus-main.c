@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "md-sim-bus.h"
 
@@ -202,6 +203,17 @@ md_sim_bus_main (int    argc,
   o.password = g_strdup ("123456");
   o.late_min_ms = 600;
   o.late_max_ms = 3000;
+
+  /* A gateway per TCP port: hundreds of listeners and connections. */
+  {
+    struct rlimit nofile;
+
+    if (getrlimit (RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max)
+      {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &nofile);
+      }
+  }
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
