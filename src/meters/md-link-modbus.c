@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 #include <modbus.h>
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "md-meter-link-private.h"
@@ -222,14 +223,27 @@ definitely_not_applied (int err)
          err == EMBXGPATH;
 }
 
+/* Throws away what came in. On a serial line only the input: libmodbus's
+ * flush (TCIOFLUSH) would also drop a broadcast still on its way out. */
+static void
+flush_input (MdModbusLink *link)
+{
+  if (!link->connected)
+    return;
+  if (link->rtu)
+    tcflush (modbus_get_socket (link->ctx), TCIFLUSH);
+  else
+    modbus_flush (link->ctx);
+}
+
 static void
 before_attempt (MdModbusLink *link,
                 guint         attempt)
 {
   /* Flush before every RTU request (the line must be clean) and before
    * every TCP retry (a late reply must not answer the next request). */
-  if (link->connected && (link->rtu || attempt > 0))
-    modbus_flush (link->ctx);
+  if (link->rtu || attempt > 0)
+    flush_input (link);
   wait_gap (link);
 }
 
@@ -411,8 +425,11 @@ _md_modbus_link_broadcast (MdModbusLink   *link,
       disconnect (link);
       return FALSE;
     }
+  /* Out on the wire before anything else; then give the meters the time
+   * to act before the next request. */
+  if (link->rtu)
+    tcdrain (modbus_get_socket (link->ctx));
   done_exchange (link, op);
-  /* Give the meters the time to act before the next request. */
   if (link->rtu)
     link->last_activity += (gint64) (len + 2) * md_meter_bus_settings_char_us (link->settings);
   return TRUE;
@@ -481,6 +498,6 @@ _md_modbus_link_drain (MdModbusLink *link,
       if (quiet_until > op->deadline)
         quiet_until = op->deadline;
     }
-  modbus_flush (link->ctx);
+  flush_input (link);
   link->last_activity = g_get_monotonic_time ();
 }

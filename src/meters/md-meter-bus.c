@@ -82,6 +82,13 @@ compare_jobs (gconstpointer a,
   return x->seq < y->seq ? -1 : x->seq > y->seq ? 1 : 0;
 }
 
+static gboolean
+release_task_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 /* Hands the job back: to the GTask's context, or to the waiting caller. */
 static void
 complete (MdMeterJob *job)
@@ -89,12 +96,20 @@ complete (MdMeterJob *job)
   if (job->task != NULL)
     {
       GTask *task = g_steal_pointer (&job->task);
+      GSource *release;
 
       if (job->error != NULL)
         g_task_return_error (task, g_steal_pointer (&job->error));
       else
         g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      /* Our reference goes in the task's own context, after its callback:
+       * never here, where the last reference of the task (and so of the
+       * bus it holds) would be dropped on the bus's own thread. */
+      release = g_idle_source_new ();
+      g_source_set_priority (release, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_callback (release, release_task_cb, task, NULL);
+      g_source_attach (release, g_task_get_context (task));
+      g_source_unref (release);
       return;
     }
   g_mutex_lock (&job->mutex);

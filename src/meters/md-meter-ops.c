@@ -401,8 +401,8 @@ conflict (GError **error,
 {
   g_clear_error (error);
   g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_CONFLICT,
-               _("The meter's purchase count is %" G_GINT64_FORMAT ", the sale expected %"
-                 G_GINT64_FORMAT " before it"), seen, n);
+               _("The meter's purchase count is %lld, the sale expected %lld before it"),
+               (long long) seen, (long long) n);
   return MD_DELIVERY_CONFLICT;
 }
 
@@ -468,10 +468,9 @@ delivered (MdMeterOp              *op,
       return MD_DELIVERY_DELIVERED;
     }
   g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_CONFLICT,
-               _("Meter %s counts the purchase, but its credit went from %"
-                 G_GINT64_FORMAT " to %" G_GINT64_FORMAT " for a recharge of %"
-                 G_GINT64_FORMAT), target->address, res->credit_before, credit,
-               recharge->amount);
+               _("Meter %s counts the purchase, but its credit went from %lld to %lld "
+                 "for a recharge of %lld"), target->address, (long long) res->credit_before,
+               (long long) credit, (long long) recharge->amount);
   return MD_DELIVERY_CONFLICT;
 }
 
@@ -605,8 +604,8 @@ _md_meter_op_recharge (MdMeterOp              *op,
           g_clear_error (error);
           if (acknowledged)
             g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_REFUSED,
-                         _("Meter %s acknowledged the recharge but its purchase count stayed %"
-                           G_GINT64_FORMAT), target->address, n);
+                         _("Meter %s acknowledged the recharge but its purchase count stayed "
+                           "%lld"), target->address, (long long) n);
           else
             g_propagate_error (error, g_steal_pointer (&write_error));
           return MD_DELIVERY_NOT_DELIVERED;

@@ -18,7 +18,7 @@ set_range_error (GError **error,
                  gint64   value)
 {
   g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_INVALID,
-               _("The value %" G_GINT64_FORMAT " does not fit the meter's register"), value);
+               _("The value %lld does not fit the meter's register"), (long long) value);
 }
 
 static guint64
@@ -114,8 +114,8 @@ md_meter_scale_invert (gint64   value,
   if (num % (u128) mul != 0)
     {
       g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_INVALID,
-                   _("The value %" G_GINT64_FORMAT " is finer than the meter's register "
-                     "carries (steps of %" G_GINT64_FORMAT ")"), value, mul / div > 0 ? mul / div : 1);
+                   _("The value %lld is finer than the meter's register carries (steps of "
+                     "%lld)"), (long long) value, (long long) (mul / div > 0 ? mul / div : 1));
       return FALSE;
     }
   num /= (u128) mul;

@@ -112,9 +112,9 @@ remote_prepare (MdMedium      *medium,
   if (self->expected_count >= 0 && n != self->expected_count)
     {
       g_set_error (error, MD_METER_ERROR, MD_METER_ERROR_CONFLICT,
-                   _("Meter %s shows purchase count %" G_GINT64_FORMAT "; the records say %"
-                     G_GINT64_FORMAT), md_meter_target_get_address (self->target), n,
-                   self->expected_count);
+                   _("Meter %s shows purchase count %lld; the records say %lld"),
+                   md_meter_target_get_address (self->target), (long long) n,
+                   (long long) self->expected_count);
       return FALSE;
     }
   if (self->check != NULL && !self->check (&reading, plan, self->check_data, error))

@@ -148,6 +148,9 @@ main (int   argc,
   g_main_loop_run (s.loop);
   t1 = g_get_monotonic_time ();
   cpu1 = cpu_seconds (RUSAGE_SELF);
+  for (guint i = 0; i < buses->len; i++)
+    while (G_OBJECT (buses->pdata[i])->ref_count > 1)
+      g_main_context_iteration (NULL, TRUE);
 
   g_ptr_array_set_size (buses, 0);
   g_subprocess_send_signal (p, SIGTERM);

@@ -203,6 +203,9 @@ main (int   argc,
       }
     while (running > 0)
       g_main_context_iteration (context, TRUE);
+    for (guint b = 0; b < n_buses; b++)
+      while (G_OBJECT (lines[b].bus)->ref_count > 1)
+        g_main_context_iteration (context, TRUE);
 
     printf ("RS-485 efficiency: %u buses × %u meters at %u baud 8%c1 (%u bits a character), "
             "%u s\n", n_buses, n_meters, BAUD, parity, bits, seconds);
