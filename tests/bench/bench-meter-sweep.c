@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#define _GNU_SOURCE 1
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,9 +23,9 @@
  * 500 ports × 200 units (10,000: 50 × 200). The simulator runs as its own
  * process; this process is the master: one MdMeterBus (one thread, one
  * connection) per port, every meter's full read queued at once as routine
- * work. Goal: 100,000 meters in ≤ 60 s, using ≤ one core (CPU time ≤ wall
- * time). Prints wall and CPU time of the master and of the simulator;
- * fails only if a read fails or reads wrong values.
+ * work. The master is pinned to one CPU, so it uses one core at most.
+ * Goal: 100,000 meters in ≤ 60 s. Prints wall and CPU time of the master
+ * and of the simulator; fails only if a read fails or reads wrong values.
  */
 
 typedef struct
@@ -97,6 +99,7 @@ main (int   argc,
   double cpu0, cpu1, sim_cpu;
   struct rlimit nofile;
   guint n = gateways * units;
+  int pinned = -1;
 
   setlocale (LC_ALL, "C.UTF-8");
   if (getrlimit (RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max)
@@ -110,6 +113,22 @@ main (int   argc,
                                    "--meters", u_text, "--load", "0", "--credit", "4242",
                                    "--ready-file", ready, NULL);
   g_assert_no_error (error);
+
+  /* The master on one CPU (the simulator, started before, is not). */
+  {
+    cpu_set_t allowed, one;
+
+    if (sched_getaffinity (0, sizeof allowed, &allowed) == 0)
+      for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET (c, &allowed))
+          {
+            CPU_ZERO (&one);
+            CPU_SET (c, &one);
+            g_assert_cmpint (sched_setaffinity (0, sizeof one, &one), ==, 0);
+            pinned = c;
+            break;
+          }
+  }
   for (guint i = 0; i < 300 && !g_file_test (ready, G_FILE_TEST_EXISTS); i++)
     g_usleep (50000);
   g_assert_true (json_parser_load_from_file (parser, ready, &error));
@@ -160,15 +179,15 @@ main (int   argc,
   {
     double wall = (t1 - t0) / 1e6;
 
-    printf ("sweep: %u meters behind %u gateway ports × %u units\n", n, gateways, units);
+    printf ("sweep: %u meters behind %u gateway ports × %u units; master on CPU %d\n", n,
+            gateways, units, pinned);
     printf ("  wall %.2f s, %.0f reads/s\n", wall, n / wall);
     printf ("  master CPU %.2f s (%.2f cores), %.1f µs per read\n", cpu1 - cpu0,
             (cpu1 - cpu0) / wall, (cpu1 - cpu0) * 1e6 / n);
     printf ("  simulator CPU %.2f s\n", sim_cpu);
     printf ("  failed %u, wrong %u\n", s.failed, s.wrong);
     if (n >= 100000)
-      printf ("  goal ≤ 60 s on ≤ 1 core: %s\n",
-              wall <= 60 && (cpu1 - cpu0) <= wall ? "met" : "NOT MET");
+      printf ("  goal ≤ 60 s on one core: %s\n", wall <= 60 && pinned >= 0 ? "met" : "NOT MET");
   }
   g_main_loop_unref (s.loop);
   g_remove (ready);

@@ -30,8 +30,8 @@
 /* DL/T 645 reads take nine exchanges where Modbus takes one: fewer
  * rounds keep both runs near a minute, with over 1000 faulted exchanges
  * between them (RELIABILITY.md T10, PR tier). */
-#define ROUNDS       (FAULT_DLT645 ? 5 : 8)
-#define MIXED_ROUNDS (FAULT_DLT645 ? 36 : 80)
+#define ROUNDS       (FAULT_DLT645 ? 4 : 8)
+#define MIXED_ROUNDS (FAULT_DLT645 ? 28 : 80)
 
 #define SLACK_US     (300 * 1000)
 #define WATCHDOG_US  (15 * G_USEC_PER_SEC)
