@@ -58,6 +58,17 @@ md_meter_read (MdMeterBus      *bus,
   return propagate (job, error);
 }
 
+/**
+ * md_meter_read_async:
+ * @bus: the meter's bus
+ * @target: the meter
+ * @flags: %MD_METER_OP_ROUTINE for polling
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_read().
+ */
 void
 md_meter_read_async (MdMeterBus          *bus,
                      MdMeterTarget       *target,
@@ -73,6 +84,15 @@ md_meter_read_async (MdMeterBus          *bus,
                            md_meter_read_async, callback, user_data);
 }
 
+/**
+ * md_meter_read_finish:
+ * @bus: a bus
+ * @result: the result
+ * @out_reading: (out caller-allocates): the reading
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
 gboolean
 md_meter_read_finish (MdMeterBus      *bus,
                       GAsyncResult    *result,
@@ -140,6 +160,17 @@ md_meter_recharge (MdMeterBus             *bus,
   return job->delivery;
 }
 
+/**
+ * md_meter_recharge_async:
+ * @bus: the meter's bus
+ * @target: the meter
+ * @recharge: amount, purchase count N+1, credit tolerance
+ * @cancellable: (nullable): stops it only before its write
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_recharge().
+ */
 void
 md_meter_recharge_async (MdMeterBus             *bus,
                          MdMeterTarget          *target,
@@ -171,11 +202,11 @@ md_meter_recharge_finish (MdMeterBus             *bus,
 
   g_return_val_if_fail (g_task_is_valid (result, bus), MD_DELIVERY_UNKNOWN);
 
+  /* The verdict stands with or without its explaining error. */
   job = g_task_get_task_data (G_TASK (result));
   if (out_result != NULL)
     *out_result = job->result;
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return job->delivery;
+  g_task_propagate_boolean (G_TASK (result), error);
   return job->delivery;
 }
 
@@ -258,6 +289,17 @@ md_meter_control (MdMeterBus      *bus,
   return propagate (job, error);
 }
 
+/**
+ * md_meter_control_async:
+ * @bus: the meter's bus
+ * @target: the meter
+ * @control: the command
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_control().
+ */
 void
 md_meter_control_async (MdMeterBus          *bus,
                         MdMeterTarget       *target,
@@ -272,6 +314,14 @@ md_meter_control_async (MdMeterBus          *bus,
                            md_meter_control_async, callback, user_data);
 }
 
+/**
+ * md_meter_control_finish:
+ * @bus: a bus
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the meter carried out the command
+ */
 gboolean
 md_meter_control_finish (MdMeterBus    *bus,
                          GAsyncResult  *result,
@@ -317,6 +367,17 @@ md_meter_set_params (MdMeterBus           *bus,
   return propagate (job, error);
 }
 
+/**
+ * md_meter_set_params_async:
+ * @bus: the meter's bus
+ * @target: the meter
+ * @params: the parameters to write
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_set_params().
+ */
 void
 md_meter_set_params_async (MdMeterBus           *bus,
                            MdMeterTarget        *target,
@@ -331,6 +392,14 @@ md_meter_set_params_async (MdMeterBus           *bus,
                            md_meter_set_params_async, callback, user_data);
 }
 
+/**
+ * md_meter_set_params_finish:
+ * @bus: a bus
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when every parameter was written
+ */
 gboolean
 md_meter_set_params_finish (MdMeterBus    *bus,
                             GAsyncResult  *result,
@@ -381,6 +450,17 @@ md_meter_broadcast_time (MdMeterBus      *bus,
   return propagate (job, error);
 }
 
+/**
+ * md_meter_broadcast_time_async:
+ * @bus: a bus
+ * @profile: the profile of the bus's meters
+ * @time: the local time to set
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_broadcast_time().
+ */
 void
 md_meter_broadcast_time_async (MdMeterBus          *bus,
                                MdMeterProfile      *profile,
@@ -395,6 +475,14 @@ md_meter_broadcast_time_async (MdMeterBus          *bus,
                            md_meter_broadcast_time_async, callback, user_data);
 }
 
+/**
+ * md_meter_broadcast_time_finish:
+ * @bus: a bus
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when sent
+ */
 gboolean
 md_meter_broadcast_time_finish (MdMeterBus    *bus,
                                 GAsyncResult  *result,
@@ -460,6 +548,19 @@ md_meter_discover (MdMeterBus      *bus,
   return g_steal_pointer (&job->found);
 }
 
+/**
+ * md_meter_discover_async:
+ * @bus: a bus
+ * @profile: the profile to probe with
+ * @first_unit: first unit (0: the profile's)
+ * @last_unit: last unit (0: the profile's)
+ * @max_ms: time bound of the scan
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default context
+ * @user_data: for @callback
+ *
+ * The asynchronous form of md_meter_discover().
+ */
 void
 md_meter_discover_async (MdMeterBus          *bus,
                          MdMeterProfile      *profile,

@@ -43,6 +43,15 @@ md_meter_bus_settings_init (MdMeterBusSettings *settings,
   settings->wake_up_ms = 0;
 }
 
+/**
+ * md_meter_bus_settings_set_serial:
+ * @settings: settings
+ * @device: the serial device
+ * @baud: bits per second, 0 to keep the protocol's default
+ * @parity: 'N', 'E' or 'O', 0 to keep the default
+ *
+ * Makes @settings a serial bus.
+ */
 void
 md_meter_bus_settings_set_serial (MdMeterBusSettings *settings,
                                   const char         *device,
@@ -58,6 +67,14 @@ md_meter_bus_settings_set_serial (MdMeterBusSettings *settings,
     settings->parity = parity;
 }
 
+/**
+ * md_meter_bus_settings_set_tcp:
+ * @settings: settings
+ * @host: the gateway's host
+ * @port: its TCP port
+ *
+ * Makes @settings a Modbus TCP gateway bus.
+ */
 void
 md_meter_bus_settings_set_tcp (MdMeterBusSettings *settings,
                                const char         *host,
@@ -69,6 +86,12 @@ md_meter_bus_settings_set_tcp (MdMeterBusSettings *settings,
   settings->port = port;
 }
 
+/**
+ * md_meter_bus_settings_clear:
+ * @settings: settings
+ *
+ * Frees the strings of @settings.
+ */
 void
 md_meter_bus_settings_clear (MdMeterBusSettings *settings)
 {
@@ -77,6 +100,13 @@ md_meter_bus_settings_clear (MdMeterBusSettings *settings)
   g_clear_pointer (&settings->host, g_free);
 }
 
+/**
+ * md_meter_bus_settings_copy:
+ * @dest: (out caller-allocates): the copy
+ * @src: settings
+ *
+ * Copies @src, strings included.
+ */
 void
 md_meter_bus_settings_copy (MdMeterBusSettings       *dest,
                             const MdMeterBusSettings *src)
@@ -338,6 +368,12 @@ md_meter_target_new (const char      *address,
   return t;
 }
 
+/**
+ * md_meter_target_ref:
+ * @target: a target
+ *
+ * Returns: (transfer full): @target
+ */
 MdMeterTarget *
 md_meter_target_ref (MdMeterTarget *target)
 {
@@ -347,6 +383,12 @@ md_meter_target_ref (MdMeterTarget *target)
   return target;
 }
 
+/**
+ * md_meter_target_unref:
+ * @target: (transfer full): a target
+ *
+ * The password and operator code are wiped when the last reference goes.
+ */
 void
 md_meter_target_unref (MdMeterTarget *target)
 {
@@ -388,12 +430,24 @@ md_meter_target_set_auth (MdMeterTarget  *target,
   return TRUE;
 }
 
+/**
+ * md_meter_target_get_address:
+ * @target: a target
+ *
+ * Returns: the meter number
+ */
 const char *
 md_meter_target_get_address (const MdMeterTarget *target)
 {
   return target->address;
 }
 
+/**
+ * md_meter_target_get_unit_id:
+ * @target: a target
+ *
+ * Returns: the Modbus unit id (0 for DL/T 645)
+ */
 guint
 md_meter_target_get_unit_id (const MdMeterTarget *target)
 {

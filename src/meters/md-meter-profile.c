@@ -37,6 +37,14 @@ _md_meter_profile_new (void)
   return p;
 }
 
+/**
+ * md_meter_profile_ref:
+ * @profile: a profile
+ *
+ * Profiles are immutable and shared between threads.
+ *
+ * Returns: (transfer full): @profile
+ */
 MdMeterProfile *
 md_meter_profile_ref (MdMeterProfile *profile)
 {
@@ -46,6 +54,10 @@ md_meter_profile_ref (MdMeterProfile *profile)
   return profile;
 }
 
+/**
+ * md_meter_profile_unref:
+ * @profile: (transfer full): a profile
+ */
 void
 md_meter_profile_unref (MdMeterProfile *profile)
 {
@@ -403,36 +415,73 @@ md_meter_profile_list_ids (void)
   return result;
 }
 
+/**
+ * md_meter_profile_get_id:
+ * @profile: a profile
+ *
+ * Returns: the id, as in the meter table's model column
+ */
 const char *
 md_meter_profile_get_id (const MdMeterProfile *profile)
 {
   return profile->id;
 }
 
+/**
+ * md_meter_profile_get_name:
+ * @profile: a profile
+ *
+ * Returns: the model's name for people
+ */
 const char *
 md_meter_profile_get_name (const MdMeterProfile *profile)
 {
   return profile->name;
 }
 
+/**
+ * md_meter_profile_get_protocol:
+ * @profile: a profile
+ *
+ * Returns: the protocol the model speaks
+ */
 MdMeterProtocol
 md_meter_profile_get_protocol (const MdMeterProfile *profile)
 {
   return profile->protocol;
 }
 
+/**
+ * md_meter_profile_is_water:
+ * @profile: a profile
+ *
+ * Returns: %TRUE for a water meter (volumes in litres, a valve)
+ */
 gboolean
 md_meter_profile_is_water (const MdMeterProfile *profile)
 {
   return profile->water;
 }
 
+/**
+ * md_meter_profile_get_credit_kind:
+ * @profile: a profile
+ *
+ * Returns: what the meter's credit register holds
+ */
 MdMeterCreditKind
 md_meter_profile_get_credit_kind (const MdMeterProfile *profile)
 {
   return profile->credit;
 }
 
+/**
+ * md_meter_profile_can_read:
+ * @profile: a profile
+ * @point: a point
+ *
+ * Returns: %TRUE if md_meter_read() reads @point
+ */
 gboolean
 md_meter_profile_can_read (const MdMeterProfile *profile,
                            MdMeterPoint          point)
@@ -442,6 +491,13 @@ md_meter_profile_can_read (const MdMeterProfile *profile,
   return profile->read[point].present;
 }
 
+/**
+ * md_meter_profile_can_set:
+ * @profile: a profile
+ * @point: a parameter point
+ *
+ * Returns: %TRUE if md_meter_set_params() can write @point
+ */
 gboolean
 md_meter_profile_can_set (const MdMeterProfile *profile,
                           MdMeterPoint          point)
@@ -507,12 +563,24 @@ md_meter_profile_can_control (const MdMeterProfile  *profile,
   return FALSE;
 }
 
+/**
+ * md_meter_profile_can_broadcast_time:
+ * @profile: a profile
+ *
+ * Returns: %TRUE if the model's clocks can be set by broadcast
+ */
 gboolean
 md_meter_profile_can_broadcast_time (const MdMeterProfile *profile)
 {
   return profile->time_method != MD_METER_METHOD_NONE;
 }
 
+/**
+ * md_meter_profile_can_discover:
+ * @profile: a profile
+ *
+ * Returns: %TRUE if meters of the model can be searched for
+ */
 gboolean
 md_meter_profile_can_discover (const MdMeterProfile *profile)
 {

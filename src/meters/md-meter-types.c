@@ -44,6 +44,12 @@ static const char * const control_names[MD_METER_N_CONTROLS] = {
   [MD_METER_CONTROL_MODE_REMOTE] = "mode-remote",
 };
 
+/**
+ * md_meter_protocol_to_string:
+ * @protocol: a protocol
+ *
+ * Returns: "modbus" or "dlt645", as in the bus table
+ */
 const char *
 md_meter_protocol_to_string (MdMeterProtocol protocol)
 {
@@ -70,6 +76,12 @@ md_meter_protocol_parse (const char      *text,
   return TRUE;
 }
 
+/**
+ * md_meter_credit_kind_to_string:
+ * @kind: a credit kind
+ *
+ * Returns: "none", "money", "energy" or "volume"
+ */
 const char *
 md_meter_credit_kind_to_string (MdMeterCreditKind kind)
 {
@@ -101,6 +113,13 @@ md_meter_point_to_string (MdMeterPoint point)
   return point_names[point];
 }
 
+/**
+ * md_meter_point_parse:
+ * @text: a point's name ("credit")
+ * @out_point: (out): the point
+ *
+ * Returns: %TRUE if @text names a point
+ */
 gboolean
 md_meter_point_parse (const char   *text,
                       MdMeterPoint *out_point)
@@ -174,6 +193,12 @@ md_meter_point_unit (MdMeterPoint      point,
     }
 }
 
+/**
+ * md_meter_control_to_string:
+ * @control: a command
+ *
+ * Returns: its name in JSON and the CLI ("trip", "keep-power"…)
+ */
 const char *
 md_meter_control_to_string (MdMeterControl control)
 {
@@ -203,12 +228,25 @@ md_meter_control_parse (const char     *text,
   return FALSE;
 }
 
+/**
+ * md_meter_reading_clear:
+ * @reading: a reading
+ *
+ * Empties @reading: no point present.
+ */
 void
 md_meter_reading_clear (MdMeterReading *reading)
 {
   memset (reading, 0, sizeof *reading);
 }
 
+/**
+ * md_meter_reading_has:
+ * @reading: a reading
+ * @point: a point
+ *
+ * Returns: %TRUE if the meter answered @point
+ */
 gboolean
 md_meter_reading_has (const MdMeterReading *reading,
                       MdMeterPoint          point)
@@ -238,6 +276,14 @@ md_meter_reading_get (const MdMeterReading *reading,
   return TRUE;
 }
 
+/**
+ * md_meter_reading_set:
+ * @reading: a reading
+ * @point: a point
+ * @value: its value in project units
+ *
+ * Marks @point present with @value.
+ */
 void
 md_meter_reading_set (MdMeterReading *reading,
                       MdMeterPoint    point,

@@ -126,6 +126,10 @@ md_serial_port_describe (const char  *device,
   return info;
 }
 
+/**
+ * md_serial_port_info_free:
+ * @info: (transfer full) (nullable): a port description
+ */
 void
 md_serial_port_info_free (MdSerialPortInfo *info)
 {
