@@ -3,6 +3,8 @@
 
 #include <locale.h>
 
+#include <glib/gstdio.h>
+
 #include <gdk/x11/gdkx.h>
 
 #include "md-application.h"
@@ -181,6 +183,35 @@ load_account (Counter    *counter,
   wait_for (account_shown, counter, account_no);
 }
 
+static gboolean
+receipt_printed (gpointer data)
+{
+  Counter *counter = data;
+
+  return md_sale_page_get_printed (counter->sale) != NULL;
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static char *
+pdf_to_text (const char *path)
+{
+  const char *argv[] = { "pdftotext", path, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
 /* A cashier's first sale of the day at the demo window. */
 static void
 counter_script (Counter *counter)
@@ -194,6 +225,9 @@ counter_script (Counter *counter)
                              NULL };
   GtkWidget *amount;
   g_autoptr(JsonArray) sales = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *receipt_pdf = g_build_filename (g_get_user_cache_dir (), "receipt.pdf", NULL);
+  g_autofree char *pdf_text = NULL;
   gint64 first_sale;
 
   /* Signing in: a wrong password keeps the sign-in screen, with a reason. */
@@ -221,7 +255,10 @@ counter_script (Counter *counter)
   g_assert_cmpuint (count_kind (sales, "sale", NULL), ==, 0);
   g_clear_pointer (&sales, json_array_unref);
 
-  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale. */
+  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale,
+   * and its receipt comes out by itself. */
+  g_settings_set_boolean (settings, "print-receipt-automatically", TRUE);
+  md_sale_page_set_receipt_file (counter->sale, receipt_pdf);
   gtk_editable_set_text (GTK_EDITABLE (amount), "50");
   g_signal_emit_by_name (amount, "entry-activated");
   g_signal_emit_by_name (amount, "entry-activated");
@@ -233,6 +270,20 @@ counter_script (Counter *counter)
   g_clear_pointer (&sales, json_array_unref);
   first_sale = md_sale_page_get_last_sale (counter->sale);
   g_assert_cmpint (first_sale, >, 0);
+  wait_for (receipt_printed, counter, "the receipt");
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, md_sale_page_get_printed (counter->sale)));
+  g_assert_null (strstr (pdf_text, "补打"));
+  g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+
+  /* F10 reprints it, marked. */
+  g_remove (receipt_pdf);
+  gtk_widget_activate_action (sale, "sale.reprint", NULL);
+  wait_for (file_exists, receipt_pdf, "the reprint");
+  spin (300);
+  g_free (pdf_text);
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, "补打"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (amount)), ==, "");
 
   /* Bad input: a clear line, nothing sold. */
@@ -845,6 +896,12 @@ main (int   argc,
   /* Isolation hides the system's MIME database and icon themes, which GTK
    * needs to load the application icon. */
   g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
+  /* No printer here: receipts print only where a test asks, to a file. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+  }
 
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);

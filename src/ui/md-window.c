@@ -433,6 +433,7 @@ md_window_set_worker (MdWindow   *self,
   md_login_page_set_worker (self->login_page, worker);
   md_login_page_set_terminal (self->login_page, terminal);
   md_sale_page_set_worker (self->sale_page, worker);
+  md_sale_page_set_settings (self->sale_page, self->settings);
   md_accounts_page_set_worker (self->accounts_page, worker);
   md_monitor_page_set_worker (self->monitor_page, worker);
   md_login_page_set_hint (self->login_page, hint);
