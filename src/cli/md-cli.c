@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "md-audit.h"
+#include "md-card.h"
 #include "md-cli.h"
 #include "md-money.h"
 #include "md-register.h"
 #include "md-validate.h"
+#include "md-vend.h"
 
 G_DEFINE_QUARK (md-cli-error-quark, md_cli_error)
 
@@ -36,6 +38,19 @@ static const char * const register_codes[] = {
   "not-found", "exists", "state", "in-use", "import",
 };
 static const char * const cli_codes[] = { "usage", "failed" };
+static const char * const card_codes[] = {
+  "no-service", "no-reader", "no-card", "removed", "reset", "busy", "timeout", "unresponsive",
+  "transport", "unsupported", "status", "blank", "bad-mac", "foreign", "truncated", "format",
+  "rollback", "count-jump", "wrong-card", "wrong-account", "wrong-kind", "not-active", "locked",
+  "psc-tries", "psc-rejected", "invalid", "verify", "not-reversible", "keys",
+};
+static const char * const card_register_codes[] = {
+  "unknown-card", "blocked", "mismatch", "wait", "state",
+};
+static const char * const vend_codes[] = {
+  "no-shift", "key-reused", "target-pending", "not-delivered", "unknown", "conflict", "state",
+  "not-reversible", "credit", "medium",
+};
 
 static char *
 error_code (const GError *error)
@@ -54,6 +69,10 @@ error_code (const GError *error)
     { md_audit_error_quark, "audit", audit_codes, G_N_ELEMENTS (audit_codes) },
     { md_register_error_quark, "register", register_codes, G_N_ELEMENTS (register_codes) },
     { md_cli_error_quark, "cli", cli_codes, G_N_ELEMENTS (cli_codes) },
+    { md_card_error_quark, "card", card_codes, G_N_ELEMENTS (card_codes) },
+    { md_card_register_error_quark, "card-register", card_register_codes,
+      G_N_ELEMENTS (card_register_codes) },
+    { md_vend_error_quark, "vend", vend_codes, G_N_ELEMENTS (vend_codes) },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (domains); i++)
@@ -673,6 +692,7 @@ find_command (char  **args,
     { md_cli_register_commands, md_cli_n_register_commands },
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
+    { md_cli_card_commands, md_cli_n_card_commands },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
@@ -703,10 +723,11 @@ print_help (void)
     { md_cli_register_commands, md_cli_n_register_commands },
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
+    { md_cli_card_commands, md_cli_n_card_commands },
   };
 
   g_print ("%s\n\n", _("Usage: meterdesk-cli [--db URI] [--terminal ID] [--operator NAME] "
-                       "[--password-stdin] [--json] COMMAND [ARGS…]"));
+                       "[--password-stdin] [--card-key PATH] [--json] COMMAND [ARGS…]"));
   g_print ("%s\n", _("Commands:"));
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
     for (guint c = 0; c < tables[t].n; c++)
@@ -722,7 +743,7 @@ print_help (void)
           g_print ("  %s%*s %s\n", head, (int) (52 - width), "", _(tables[t].list[c].summary));
       }
   g_print ("\n%s\n", _("Environment: MD_DB, MD_TERMINAL, MD_OPERATOR, MD_PASSWORD, "
-                       "MD_NEW_PASSWORD, MD_APPROVER_PASSWORD. Exit status: 0 done, 1 refused "
+                       "MD_NEW_PASSWORD, MD_APPROVER_PASSWORD, MD_CARD_KEY. Exit status: 0 done, 1 refused "
                        "or failed, 2 usage error."));
 }
 
@@ -824,12 +845,16 @@ md_cli_main (int    argc,
         target = &cli.terminal;
       else if (g_str_equal (arg, "--operator"))
         target = &cli.operator_name;
+      else if (g_str_equal (arg, "--card-key"))
+        target = &cli.card_key;
       else if (g_str_has_prefix (arg, "--db="))
         set_str (&cli.db_uri, arg + 5);
       else if (g_str_has_prefix (arg, "--terminal="))
         set_str (&cli.terminal, arg + 11);
       else if (g_str_has_prefix (arg, "--operator="))
         set_str (&cli.operator_name, arg + 11);
+      else if (g_str_has_prefix (arg, "--card-key="))
+        set_str (&cli.card_key, arg + 11);
       else
         g_ptr_array_add (rest, argv[i]);
 
@@ -895,5 +920,6 @@ out:
   g_free (cli.db_uri);
   g_free (cli.terminal);
   g_free (cli.operator_name);
+  g_free (cli.card_key);
   return status;
 }
