@@ -359,10 +359,14 @@ class CardTest(unittest.TestCase):
         self.assertEqual(shown["credit"], "0.00")
         self.assertEqual(self.books_count(new_uid), 4)
         self.assertEqual(shown["problems"], [])
+        # Sold again at once: the meter goes past the reversed purchase.
+        sale = self.sell("8")
+        self.assertEqual(sale["purchase_count"], 5)
         second.remove()
         loaded = second.meter_reads()
         self.assertEqual(loaded["result"], "loaded")
-        self.assertEqual(loaded["remaining"], 18000)
+        self.assertEqual(loaded["load_count"], 5)
+        self.assertEqual(loaded["remaining"], 18800)
 
         audit = s.ok(["audit", "verify"], "admin")
         self.assertTrue(audit["ok"], audit)

@@ -330,6 +330,28 @@ test_lifecycle (Fixture       *f,
     g_assert_cmpint (count_rows (f, "SELECT count(*) FROM sale"), ==, before);
   }
 
+  /* Reversed, then sold again at once: the meter, which never saw the
+   * reversed purchase, goes past it to the new one. */
+  sell_ok (f, 4000, 4);
+  {
+    g_auto(MdSaleResult) r = { 0 };
+
+    g_assert_true (md_card_service_reverse (f->service, f->boss,
+                                            count_rows (f, "SELECT max(id) FROM sale"),
+                                            "wrong amount", NULL, NULL, &r, &error));
+    g_assert_no_error (error);
+  }
+  sell_ok (f, 1500, 5);
+  read_card (f, &st);
+  g_assert_cmpint (st.purchase_count, ==, 5);
+  g_assert_cmpuint (st.purchase_skipped, ==, 1);
+  md_card_state_clear (&st);
+  g_assert_cmpint (meter_reads (f, card, &meter), ==, MD_CARD_RESULT_LOADED);
+  g_assert_cmpint (meter.remaining, ==, 13500);
+  g_assert_cmpint (meter.load_count, ==, 5);
+  g_assert_cmpint (meter_reads (f, card, &meter), ==, MD_CARD_RESULT_NOTHING_NEW);
+  g_assert_cmpint (meter.remaining, ==, 13500);
+
   /* Lost: no replacement before the waiting period. */
   g_assert_true (md_card_report_lost (f->cash, ACCOUNT, &error));
   md_sim_link_insert (f->link, second);
@@ -369,7 +391,7 @@ test_lifecycle (Fixture       *f,
     g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "replaced");
     g_assert_cmpstr (json_object_get_string_member (o, "replaces"), ==, uid);
     g_assert_cmpint (json_object_get_int_member (o, "generation"), ==, 1);
-    g_assert_cmpint (json_object_get_int_member (o, "purchase_count"), ==, 3);
+    g_assert_cmpint (json_object_get_int_member (o, "purchase_count"), ==, 5);
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "fee"),
                                                     "amount"), ==, "20.00");
     /* Again: the same replacement, the fee not charged twice. */
@@ -404,10 +426,10 @@ test_lifecycle (Fixture       *f,
     g_clear_error (&error);
   }
   md_sim_link_insert (f->link, second);
-  sell_ok (f, 3000, 4);
-  g_assert_cmpint (books_count (f, new_uid), ==, 4);
+  sell_ok (f, 3000, 6);
+  g_assert_cmpint (books_count (f, new_uid), ==, 6);
   g_assert_cmpint (meter_reads (f, second, &meter), ==, MD_CARD_RESULT_LOADED);
-  g_assert_cmpint (meter.remaining, ==, 15000);
+  g_assert_cmpint (meter.remaining, ==, 16500);
   assert_books (f);
 }
 
