@@ -3,142 +3,21 @@
 
 #include <locale.h>
 
+#include <gdk/x11/gdkx.h>
+
 #include "md-application.h"
 #include "md-login-page.h"
+#include "md-monitor.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-ui-resources.h"
 #include "md-vend.h"
 #include "md-window.h"
+#include "md-ui-test-util.h"
 
 /* The application under Xvfb, driven through its widgets the way an
  * operator would: fields filled, rows activated, actions and dialog
  * responses, each followed by waiting for what the screen shows. */
-
-#define WAIT_SECONDS 120
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition    condition,
-          gpointer     data,
-          const char  *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-/* The first descendant of @root of @type whose title (a preferences row) or
- * label (a button) is @title; any of @type when @title is %NULL. */
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             GType       type,
-             const char *title)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        {
-          const char *text = NULL;
-
-          if (ADW_IS_PREFERENCES_ROW (child))
-            text = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child));
-          else if (GTK_IS_BUTTON (child))
-            text = gtk_button_get_label (GTK_BUTTON (child));
-          if (title == NULL || g_strcmp0 (text, title) == 0)
-            return child;
-        }
-      if ((found = find_widget (child, type, title)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-need_widget (GtkWidget  *root,
-             GType       type,
-             const char *title)
-{
-  GtkWidget *widget = find_widget (root, type, title);
-
-  if (widget == NULL)
-    g_error ("no %s “%s” on screen", g_type_name (type), title ? title : "*");
-  return widget;
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
-}
-
-static gboolean
-dialog_gone (gpointer data)
-{
-  return find_dialog () == NULL;
-}
-
-static void
-fill (GtkWidget  *root,
-      const char *title,
-      const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (need_widget (root, ADW_TYPE_PREFERENCES_ROW, title)), text);
-}
-
-/* Answers the dialog on screen: fills its fields, then @response. */
-static void
-answer_dialog (const char * const *fields,
-               const char         *response)
-{
-  AdwMessageDialog *dialog;
-
-  wait_for (dialog_shown, NULL, "a dialog");
-  dialog = find_dialog ();
-  for (guint i = 0; fields != NULL && fields[i] != NULL; i += 2)
-    fill (GTK_WIDGET (dialog), fields[i], fields[i + 1]);
-  g_assert_true (adw_message_dialog_get_response_enabled (dialog, response));
-  gtk_widget_activate (need_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON,
-                                    adw_message_dialog_get_response_label (dialog, response)));
-  wait_for (dialog_gone, NULL, "the dialog to close");
-}
 
 typedef struct
 {
@@ -281,6 +160,14 @@ count_kind (JsonArray  *sales,
         n++;
     }
   return n;
+}
+
+static gboolean
+account_cleared (gpointer data)
+{
+  Counter *counter = data;
+
+  return md_sale_page_get_account (counter->sale) == NULL;
 }
 
 static void
@@ -439,6 +326,386 @@ test_counter (void)
   g_free (counter.expect);
 }
 
+/* Accounts: a new account opened, transferred and changed through the
+ * forms; bad input refused with nothing changed; closed. */
+typedef struct
+{
+  MdAccountsPage *page;
+  const char     *expect;
+} AccountsWait;
+
+static gboolean
+accounts_status_has (gpointer data)
+{
+  AccountsWait *w = data;
+  const char *status = md_accounts_page_get_status (w->page);
+
+  return !md_accounts_page_get_busy (w->page) && status != NULL &&
+         strstr (status, w->expect) != NULL;
+}
+
+static gboolean
+accounts_shows (gpointer data)
+{
+  AccountsWait *w = data;
+
+  return g_strcmp0 (md_accounts_page_get_account (w->page), w->expect) == 0;
+}
+
+static void
+accounts_wait_status (MdAccountsPage *page,
+                      const char     *text)
+{
+  AccountsWait w = { page, text };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!accounts_status_has (&w))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
+                 md_accounts_page_get_status (page));
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+accounts_script (Counter *counter)
+{
+  MdAccountsPage *page = md_window_get_accounts_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  AccountsWait shows = { page, "200001" };
+  const char *open_fields[] = { "Account number", "200001", "Customer name", "王小明",
+                                "Phone", "13912345678",
+                                "Room (SITE/BUILDING/FLOOR/ROOM)", "MALL/B5/F4/415", NULL };
+  const char *transfer_fields[] = { "New customer’s name", "李大华", NULL };
+  const char *bad_capacity[] = { "Capacity in kVA", "lots", NULL };
+  const char *capacity[] = { "Capacity in kVA", "12.5", NULL };
+
+  /* A cashier may look but not open accounts. */
+  wait_page (counter, "login");
+  sign_in (counter, "cashier", "cashier1");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "does not have the permission");
+
+  /* The utilization staff can. */
+  gtk_widget_activate_action (GTK_WIDGET (counter->window), "win.sign-out", NULL);
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                     ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK))),
+                   ==, "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "Account 200001 opened for 王小明");
+  wait_for (accounts_shows, &shows, "the new account");
+  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "open");
+
+  gtk_widget_activate_action (widget, "accounts.transfer", NULL);
+  answer_dialog (transfer_fields, "transfer");
+  accounts_wait_status (page, "Account 200001 now belongs to 李大华");
+
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (bad_capacity, "change");
+  accounts_wait_status (page, "lots");
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (capacity, "change");
+  accounts_wait_status (page, "Account 200001 changed");
+
+  gtk_widget_activate_action (widget, "accounts.close", NULL);
+  answer_dialog (NULL, "close");
+  accounts_wait_status (page, "Account 200001 closed");
+  spin (200);
+  wait_for (accounts_shows, &shows, "the closed account");
+  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "closed");
+}
+
+static void
+accounts_ready_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  accounts_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_accounts (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
+/* The status board: all installed meters, then what readings say, filtered
+ * through its own controls. */
+typedef struct
+{
+  MdMonitorPage *page;
+  guint          shown;
+} BoardWait;
+
+static gboolean
+board_ready (gpointer data)
+{
+  BoardWait *w = data;
+
+  return !md_monitor_page_get_loading (w->page) && md_monitor_page_get_n_meters (w->page, NULL) > 0;
+}
+
+static gboolean
+board_shows (gpointer data)
+{
+  BoardWait *w = data;
+  guint shown = 0;
+
+  md_monitor_page_get_n_meters (w->page, &shown);
+  return !md_monitor_page_get_loading (w->page) && shown == w->shown;
+}
+
+static gpointer
+readings_job (MdStore       *store,
+              MdSession     *session,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gint64 now = g_get_real_time ();
+  MdMeterReading readings[] = {
+    { "202601000001", now, 1200000, 1000, 800, "tripped", 0 },
+    { "202601000002", now, 2300000, 90000, 1500, "closed", 0 },
+    { "202601000004", now, 500000, 30000, 100, "closed", 1 },
+  };
+
+  return md_meter_readings_record (store, readings, G_N_ELEMENTS (readings), error)
+         ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+wait_board (MdMonitorPage *page,
+            guint          shown)
+{
+  BoardWait w = { page, shown };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!board_shows (&w))
+    {
+      guint now_shown = 0;
+
+      md_monitor_page_get_n_meters (page, &now_shown);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the board shows %u meters, not %u", now_shown, shown);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+monitor_script (Counter *counter)
+{
+  MdMonitorPage *page = md_window_get_monitor_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  BoardWait ready = { page };
+  g_autoptr(GError) error = NULL;
+  GtkWidget *offline;
+  GtkWidget *tripped;
+  GtkWidget *alarm;
+
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "monitor");
+  wait_for (board_ready, &ready, "the board");
+  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 350);
+
+  g_assert_nonnull (md_worker_run_sync (md_application_get_worker (counter->app), readings_job,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  gtk_widget_activate_action (widget, "monitor.refresh", NULL);
+
+  offline = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Offline");
+  tripped = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Tripped");
+  alarm = need_widget (widget, GTK_TYPE_DROP_DOWN, "Low-balance alarm");
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), TRUE);
+  wait_board (page, 347);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), FALSE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), TRUE);
+  wait_board (page, 1);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), FALSE);
+  wait_board (page, 350);
+
+  /* Meter-billed shops: ¥10.00 left is level 2 (under ¥20), ¥900.00 and
+   * ¥300.00 none; the 100 system-billed shops have ¥0.00: level 3. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 2);
+  wait_board (page, 101);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 3);
+  wait_board (page, 100);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (widget, GTK_TYPE_SEARCH_ENTRY, NULL)),
+                         "B2/F3/");
+  wait_board (page, 17);
+  md_monitor_page_select (page, "202602000095");
+  g_assert_cmpstr (md_monitor_page_get_selected (page), ==, "202602000095");
+}
+
+static void
+monitor_ready_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  monitor_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_monitor (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (monitor_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
+/* Real key events: xdotool types into the X server (XTEST) and GTK reads
+ * them as from a keyboard. Nothing else touches the window. */
+static void
+xdo (const char *first,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static char *
+xid_of (GtkWidget *window)
+{
+  return g_strdup_printf ("%lu",
+                          (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (
+                                                              GTK_NATIVE (window))));
+}
+
+/* No window manager runs under Xvfb: give the dialog the keyboard as one
+ * would. */
+static void
+focus_dialog (void)
+{
+  g_autofree char *xid = NULL;
+
+  spin (100);
+  xid = xid_of (GTK_WIDGET (find_dialog ()));
+  xdo ("windowfocus", "--sync", xid, NULL);
+}
+
+static void
+keys_script (Counter *counter)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (counter->window));
+  g_autoptr(JsonArray) sales = NULL;
+
+  wait_page (counter, "login");
+  xdo ("windowfocus", "--sync", xid, NULL);
+  xdo ("type", "--delay", "5", "cashier", NULL);
+  xdo ("key", "Return", NULL);
+  xdo ("type", "--delay", "5", "cashier1", NULL);
+  xdo ("key", "Return", NULL);
+  wait_page (counter, "main");
+
+  /* F12: the float, Enter. */
+  xdo ("key", "F12", NULL);
+  wait_for (dialog_shown, NULL, "the shift dialog");
+  focus_dialog ();
+  xdo ("type", "--delay", "5", "200", NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  wait_status (counter, "with a float of ¥200.00");
+  xdo ("windowfocus", "--sync", xid, NULL);
+
+  /* F3, the account, Enter; the amount, Enter. */
+  xdo ("key", "F3", NULL);
+  xdo ("type", "--delay", "5", "100006", NULL);
+  xdo ("key", "Return", NULL);
+  g_free (counter->expect);
+  counter->expect = g_strdup ("100006");
+  wait_for (account_shown, counter, "the account");
+  xdo ("type", "--delay", "5", "88", NULL);
+  xdo ("key", "Return", NULL);
+  wait_status (counter, "Sold: receipt T01-");
+
+  /* F9 sells too; Esc clears the screen for the next customer. */
+  xdo ("type", "--delay", "5", "12.50", NULL);
+  xdo ("key", "F9", NULL);
+  wait_status (counter, "¥12.50");
+  xdo ("key", "Escape", NULL);
+  wait_for (account_cleared, counter, "a cleared screen");
+
+  sales = account_sales (counter, "100006");
+  g_assert_cmpuint (count_kind (sales, "sale", "committed"), ==, 2);
+}
+
+static void
+keys_ready_cb (GObject    *object,
+               GParamSpec *pspec,
+               gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  keys_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_keys (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  Counter counter = { app };
+
+  /* The sign-in screen starts empty: nobody signed in here before. */
+  g_settings_reset (settings, "last-operator");
+  g_signal_connect (app, "notify::ready", G_CALLBACK (keys_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -499,7 +766,8 @@ test_no_database (void)
 static void
 test_screens_finalize (void)
 {
-  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_WINDOW };
+  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_ACCOUNTS_PAGE,
+                          MD_TYPE_MONITOR_PAGE, MD_TYPE_WINDOW };
 
   gtk_init ();
   g_resources_register (md_ui_get_resource ());
@@ -540,6 +808,9 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
   g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
+  g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
+  g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
+  g_test_add_func ("/meterdesk/ui/app/monitor", test_monitor);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

@@ -730,6 +730,7 @@ find_command (char  **args,
     { md_cli_register_commands, md_cli_n_register_commands },
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
+    { md_cli_report_commands, md_cli_n_report_commands },
     { md_cli_card_commands, md_cli_n_card_commands },
   };
 
@@ -761,6 +762,7 @@ print_help (void)
     { md_cli_register_commands, md_cli_n_register_commands },
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
+    { md_cli_report_commands, md_cli_n_report_commands },
     { md_cli_card_commands, md_cli_n_card_commands },
   };
 

@@ -98,5 +98,7 @@ extern const MdCliCommand md_cli_register_commands[];
 extern const guint md_cli_n_register_commands;
 extern const MdCliCommand md_cli_card_commands[];
 extern const guint md_cli_n_card_commands;
+extern const MdCliCommand md_cli_report_commands[];
+extern const guint md_cli_n_report_commands;
 
 G_END_DECLS

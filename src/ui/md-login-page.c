@@ -20,6 +20,7 @@ struct _MdLoginPage
   /* owned */
   MdWorker             *worker;
   char                 *terminal;
+  char                 *hint;
   GCancellable         *cancellable;
 };
 
@@ -182,6 +183,7 @@ md_login_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->worker);
   g_clear_pointer (&self->terminal, g_free);
+  g_clear_pointer (&self->hint, g_free);
 
   G_OBJECT_CLASS (md_login_page_parent_class)->dispose (object);
 }
@@ -230,18 +232,41 @@ md_login_page_set_worker (MdLoginPage *self,
   g_set_object (&self->worker, worker);
 }
 
+static void
+update_description (MdLoginPage *self)
+{
+  g_autofree char *title = g_strdup_printf (_("Sales window %s"),
+                                            self->terminal != NULL ? self->terminal : "");
+  g_autofree char *text = self->hint != NULL ? g_strdup_printf ("%s\n\n%s", title, self->hint)
+                                             : g_steal_pointer (&title);
+
+  adw_status_page_set_description (self->status, text);
+}
+
 void
 md_login_page_set_terminal (MdLoginPage *self,
                             const char  *terminal)
 {
-  g_autofree char *title = NULL;
-
   g_return_if_fail (MD_IS_LOGIN_PAGE (self));
 
   g_free (self->terminal);
   self->terminal = g_strdup (terminal);
-  title = g_strdup_printf (_("Sales window %s"), terminal);
-  adw_status_page_set_description (self->status, title);
+  update_description (self);
+}
+
+/**
+ * md_login_page_set_hint:
+ * @hint: (nullable): a line under the window's name, e.g. the demo operators
+ */
+void
+md_login_page_set_hint (MdLoginPage *self,
+                        const char  *hint)
+{
+  g_return_if_fail (MD_IS_LOGIN_PAGE (self));
+
+  g_free (self->hint);
+  self->hint = g_strdup (hint);
+  update_description (self);
 }
 
 /**

@@ -14,6 +14,8 @@ void   md_login_page_set_worker    (MdLoginPage *self,
                                     MdWorker    *worker);
 void   md_login_page_set_terminal  (MdLoginPage *self,
                                     const char  *terminal);
+void   md_login_page_set_hint      (MdLoginPage *self,
+                                    const char  *hint);
 void   md_login_page_reset         (MdLoginPage *self,
                                     const char  *operator_name,
                                     const char  *reason);

@@ -320,6 +320,8 @@ form_add_entry (GtkWidget  *form,
   GtkWidget *row = secret ? adw_password_entry_row_new () : adw_entry_row_new ();
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  /* Enter in the last field answers the dialog, as its default button. */
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (row), TRUE);
   gtk_list_box_append (GTK_LIST_BOX (form), row);
   return GTK_EDITABLE (row);
 }

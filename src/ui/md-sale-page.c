@@ -9,6 +9,7 @@
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-shift.h"
+#include "md-ui-util.h"
 #include "md-vend.h"
 
 /* The sales counter (UX.md): find the customer on the left, the sale on the
@@ -374,21 +375,18 @@ account_job (MdStore       *store,
              GError       **error)
 {
   const char *no = data;
-  g_autofree char *prepaid = g_strdup_printf ("prepaid:%s", no);
   AccountView *view;
-  MdMoney balance = 0;
 
   if (session == NULL)
     return NULL;
   view = g_new0 (AccountView, 1);
   if (!(view->account = md_account_show (session, no, error)) ||
       !(view->recent = md_sale_list (session, NULL, NULL, no, 5, error)) ||
-      !md_ledger_balance (store, prepaid, &balance, error))
+      !md_ledger_account_credit (store, no, &view->credit, error))
     {
       account_view_free (view);
       return NULL;
     }
-  view->credit = -balance;
   return view;
 }
 
@@ -410,6 +408,15 @@ account_medium_kind (JsonObject *account)
         return "remote";
     }
   return "card";
+}
+
+static gboolean
+focus_within (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
 }
 
 static void
@@ -472,11 +479,17 @@ show_account (MdSalePage  *self,
   for (guint i = 0; i < json_array_get_length (recent); i++)
     {
       JsonObject *s = json_array_get_object_element (recent, i);
-      g_autofree char *line = g_strdup_printf ("¥%s · %s",
-                                               json_object_get_string_member (s, "amount"),
-                                               json_object_get_string_member (s, "state"));
+      JsonNode *energy = json_object_get_member (s, "energy");
+      g_autofree char *line = energy != NULL && !JSON_NODE_HOLDS_NULL (energy) &&
+                              g_strcmp0 (json_node_get_string (energy), "0.000") != 0
+        ? g_strdup_printf ("¥%s · %s kWh · %s", json_object_get_string_member (s, "amount"),
+                           json_node_get_string (energy),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")))
+        : g_strdup_printf ("¥%s · %s", json_object_get_string_member (s, "amount"),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")));
       g_autofree char *receipt = md_sale_row_receipt (s);
-      GtkWidget *row = text_row (line, json_object_get_string_member (s, "created"), receipt);
+      g_autofree char *when = md_ui_format_time (json_object_get_string_member (s, "created"));
+      GtkWidget *row = text_row (line, when, receipt);
 
       adw_preferences_group_add (self->recent_group, row);
       g_ptr_array_add (self->recent_rows, row);
@@ -513,7 +526,10 @@ account_done_cb (GObject      *source,
     }
   show_account (self, view);
   account_view_free (view);
-  gtk_widget_grab_focus (GTK_WIDGET (self->amount_row));
+  /* Into the amount, unless the cashier is already typing there: grabbing
+   * the focus again would select what was typed and the next key replace it. */
+  if (!focus_within (GTK_WIDGET (self->amount_row)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->amount_row));
   amount_changed_cb (self);
 }
 
@@ -579,6 +595,19 @@ search_done_cb (GObject      *source,
       md_sale_page_load_account (self, json_object_get_string_member (
                                    json_array_get_object_element (array, 0), "account"));
       return;
+    }
+  /* An account number typed in full is that account, whatever else it is
+   * part of (a longer meter address, a phone number). */
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *no = json_object_get_string_member (json_array_get_object_element (array, i),
+                                                      "account");
+
+      if (g_strcmp0 (no, gtk_editable_get_text (GTK_EDITABLE (self->search))) == 0)
+        {
+          md_sale_page_load_account (self, no);
+          return;
+        }
     }
 
   clear_list (self->results);
@@ -1156,7 +1185,7 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, tendered_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, payment_changed_cb);
 
-  /* UX.md keyboard map; the window adds F1, F4 and Ctrl+L. */
+  /* UX.md keyboard map (see add_shortcuts()); the window adds F1 and Ctrl+L. */
   gtk_widget_class_install_action (widget_class, "sale.new", NULL, new_activated);
   gtk_widget_class_install_action (widget_class, "sale.find", NULL, find_activated);
   gtk_widget_class_install_action (widget_class, "sale.mode", NULL, mode_activated);
@@ -1165,15 +1194,45 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_install_action (widget_class, "sale.reverse", NULL, reverse_activated);
   gtk_widget_class_install_action (widget_class, "sale.sell", NULL, sell_activated);
   gtk_widget_class_install_action (widget_class, "sale.shift", NULL, shift_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "sale.new", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "sale.find", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "sale.mode", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "sale.payment", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F7, 0, "sale.pending", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F8, 0, "sale.reverse", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "sale.sell", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "sale.shift", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "sale.new", NULL);
+}
+
+static gboolean
+shortcut_cb (GtkWidget *widget,
+             GVariant  *args,
+             gpointer   user_data)
+{
+  /* Only the counter on screen answers: not one behind another page. */
+  if (!gtk_widget_get_mapped (widget))
+    return FALSE;
+  return gtk_widget_activate_action (widget, user_data, NULL);
+}
+
+/* The F-keys work wherever the focus is in the window (a cashier's hand does
+ * not know which field has it), as long as the counter is showing. */
+static void
+add_shortcuts (MdSalePage *self)
+{
+  static const struct { guint key; const char *action; } keys[] = {
+    { GDK_KEY_F2, "sale.new" },
+    { GDK_KEY_F3, "sale.find" },
+    { GDK_KEY_F5, "sale.mode" },
+    { GDK_KEY_F6, "sale.payment" },
+    { GDK_KEY_F7, "sale.pending" },
+    { GDK_KEY_F8, "sale.reverse" },
+    { GDK_KEY_F9, "sale.sell" },
+    { GDK_KEY_F12, "sale.shift" },
+    { GDK_KEY_Escape, "sale.new" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller),
+                                     GTK_SHORTCUT_SCOPE_GLOBAL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_shortcut_controller_add_shortcut (
+      GTK_SHORTCUT_CONTROLLER (controller),
+      gtk_shortcut_new (gtk_keyval_trigger_new (keys[i].key, 0),
+                        gtk_callback_action_new (shortcut_cb, (gpointer) keys[i].action, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 static void
@@ -1193,7 +1252,23 @@ md_sale_page_init (MdSalePage *self)
   gtk_string_list_append (methods, _("Other"));
   adw_combo_row_set_model (self->payment_row, G_LIST_MODEL (methods));
   gtk_widget_set_visible (GTK_WIDGET (self->quote_list), FALSE);
+  add_shortcuts (self);
   new_key (self);
+}
+
+/**
+ * md_sale_page_focus:
+ *
+ * Puts the cursor where the cashier goes on: the amount when a customer is
+ * on screen, else the search.
+ */
+void
+md_sale_page_focus (MdSalePage *self)
+{
+  g_return_if_fail (MD_IS_SALE_PAGE (self));
+
+  gtk_widget_grab_focus (self->medium_kind != NULL ? GTK_WIDGET (self->amount_row)
+                                                   : GTK_WIDGET (self->search));
 }
 
 void

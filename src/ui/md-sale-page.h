@@ -20,6 +20,7 @@ const char  *md_sale_page_get_key         (MdSalePage  *self);
 gint64       md_sale_page_get_last_sale   (MdSalePage  *self);
 const char  *md_sale_page_get_status      (MdSalePage  *self);
 gboolean     md_sale_page_get_busy        (MdSalePage  *self);
+void         md_sale_page_focus           (MdSalePage  *self);
 void         md_sale_page_refresh         (MdSalePage  *self);
 const char  *md_sale_page_get_shift       (MdSalePage  *self);
 gint64       md_sale_page_get_pending     (MdSalePage  *self);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "md-ui-test-util.h"
+
+void
+wait_for (Condition    condition,
+          gpointer     data,
+          const char  *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* The first descendant of @root of @type whose title (a preferences row) or
+ * label (a button) is @title; any of @type when @title is %NULL. */
+GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        {
+          const char *text = NULL;
+
+          if (ADW_IS_PREFERENCES_ROW (child))
+            text = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child));
+          else if (GTK_IS_BUTTON (child))
+            text = gtk_button_get_label (GTK_BUTTON (child));
+          if (title == NULL || g_strcmp0 (text, title) == 0 ||
+              g_strcmp0 (gtk_widget_get_tooltip_text (child), title) == 0)
+            return child;
+        }
+      if ((found = find_widget (child, type, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+need_widget (GtkWidget  *root,
+             GType       type,
+             const char *title)
+{
+  GtkWidget *widget = find_widget (root, type, title);
+
+  if (widget == NULL)
+    g_error ("no %s “%s” on screen", g_type_name (type), title ? title : "*");
+  return widget;
+}
+
+AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+gboolean
+dialog_gone (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+void
+fill (GtkWidget  *root,
+      const char *title,
+      const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (root, ADW_TYPE_PREFERENCES_ROW, title)), text);
+}
+
+/* Answers the dialog on screen: fills its fields, then @response. */
+void
+answer_dialog (const char * const *fields,
+               const char         *response)
+{
+  AdwMessageDialog *dialog;
+
+  wait_for (dialog_shown, NULL, "a dialog");
+  dialog = find_dialog ();
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i += 2)
+    fill (GTK_WIDGET (dialog), fields[i], fields[i + 1]);
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, response));
+  gtk_widget_activate (need_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON,
+                                    adw_message_dialog_get_response_label (dialog, response)));
+  wait_for (dialog_gone, NULL, "the dialog to close");
+}

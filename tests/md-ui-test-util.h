@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* Widgets are found by their title (a preferences row), label (a button)
+ * or tooltip. */
+
+/* Driving the GTK app in tests the way an operator would: fields found by
+ * their titles, dialogs answered by their buttons, and waiting for what the
+ * screen shows (never a fixed sleep before an assertion). */
+
+#define WAIT_SECONDS 120
+
+typedef gboolean (*Condition) (gpointer data);
+
+void               wait_for       (Condition           condition,
+                                   gpointer            data,
+                                   const char         *what);
+void               spin           (guint               ms);
+GtkWidget         *find_widget    (GtkWidget          *root,
+                                   GType               type,
+                                   const char         *title);
+GtkWidget         *need_widget    (GtkWidget          *root,
+                                   GType               type,
+                                   const char         *title);
+AdwMessageDialog  *find_dialog    (void);
+gboolean           dialog_shown   (gpointer            data);
+gboolean           dialog_gone    (gpointer            data);
+void               fill           (GtkWidget          *root,
+                                   const char         *title,
+                                   const char         *text);
+void               answer_dialog  (const char * const *fields,
+                                   const char         *response);
+
+G_END_DECLS
