@@ -352,6 +352,12 @@ accounts_shows (gpointer data)
   return g_strcmp0 (md_accounts_page_get_account (w->page), w->expect) == 0;
 }
 
+static gboolean
+account_closed (gpointer data)
+{
+  return g_strcmp0 (md_accounts_page_get_account_state (data), "closed") == 0;
+}
+
 static void
 accounts_wait_status (MdAccountsPage *page,
                       const char     *text)
@@ -420,9 +426,7 @@ accounts_script (Counter *counter)
   gtk_widget_activate_action (widget, "accounts.close", NULL);
   answer_dialog (NULL, "close");
   accounts_wait_status (page, "Account 200001 closed");
-  spin (200);
-  wait_for (accounts_shows, &shows, "the closed account");
-  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "closed");
+  wait_for (account_closed, page, "the account shown closed");
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include "md-audit.h"
 #include "md-cli.h"
+#include "md-demo.h"
 #include "md-ledger.h"
 #include "md-register.h"
 
@@ -60,6 +61,30 @@ run_init (MdCli   *cli,
                         "operator", admin, "terminal", cli->terminal,
                         "card_key", key_path,
                         "card_key_state", key_created ? "created" : "kept", NULL);
+}
+
+/* "demo --out FILE": the demo site of `meterdesk --demo`, for training and
+ * trying things out; the build keeps one ready for the app to copy. */
+static JsonNode *
+run_demo (MdCli   *cli,
+          char   **args,
+          GError **error)
+{
+  const char *out = NULL;
+  MdCliOption options[] = { { "out", MD_CLI_VALUE, &out } };
+  g_autoptr(MdSession) admin = NULL;
+
+  if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error))
+    return NULL;
+  if (out == NULL)
+    {
+      g_set_error_literal (error, MD_CLI_ERROR, MD_CLI_ERROR_USAGE,
+                           _("Give the file to write with --out FILE"));
+      return NULL;
+    }
+  if (!(admin = md_demo_create (out, error)))
+    return NULL;
+  return md_cli_result ("database", out, "operator", "admin", NULL);
 }
 
 static JsonNode *
@@ -397,6 +422,8 @@ const MdCliCommand md_cli_admin_commands[] = {
   { "init", "--admin NAME [--card-key PATH]",
     N_("Create a new database and the site’s card key; the administrator’s password on stdin"),
     MD_CLI_CREATES_DATABASE, run_init },
+  { "demo", "--out FILE", N_("Write the demo site to a new SQLite file (an existing one is replaced)"),
+    0, run_demo },
   { "operator add", "NAME --role ROLE[,ROLE…] [--full-name TEXT]",
     N_("Add an operator; the new password on stdin or in MD_NEW_PASSWORD"),
     MD_CLI_NEEDS_OPERATOR, run_operator_add },

@@ -230,7 +230,8 @@ md_sim_main (int    argc,
     return run_card (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "card-meter"))
     return run_card_meter (argc - 1, argv + 1);
-  fputs ("usage: meterdesk-sim card --type cpu|sle4442 --state FILE [--port N] [--tear-at N]\n"
+  fputs ("usage: meterdesk-sim bus --help\n"
+         "       meterdesk-sim card --type cpu|sle4442 --state FILE [--port N] [--tear-at N]\n"
          "                          [--seed N] [--stall-at N] [--pause-at N] [--uid HEX]\n"
          "                          [--log FILE]\n"
          "       meterdesk-sim card-meter --state CARDFILE --meter-state FILE --key KEYFILE\n"
