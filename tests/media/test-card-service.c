@@ -1011,8 +1011,8 @@ add (const char   *name,
 
   for (guint t = 0; t < 2; t++)
     {
-      g_autofree char *path = g_strdup_printf ("/meterdesk/media/card-service/%s/%s", name,
-                                               types[t]);
+      g_autofree char *path = g_strdup_printf ("/meterdesk/media/card-service/%s/%s", types[t],
+                                               name);
 
       g_test_add (path, Fixture, GINT_TO_POINTER (t == 0 ? MD_SIM_CARD_CPU : MD_SIM_CARD_SLE4442),
                   fixture_setup, func, fixture_teardown);
@@ -1032,6 +1032,7 @@ main (int   argc,
   add ("other-card", test_other_card);
   add ("issue-torn", test_issue_torn);
   add ("tools", test_tools);
-  g_test_add_func ("/meterdesk/media/card-service/demo-reader", test_demo_reader);
+  /* The demo's cards are CPU cards. */
+  g_test_add_func ("/meterdesk/media/card-service/cpu/demo-reader", test_demo_reader);
   return g_test_run ();
 }
