@@ -8,6 +8,7 @@
 #include "md-application.h"
 #include "md-login-page.h"
 #include "md-monitor.h"
+#include "md-preferences.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-ui-resources.h"
@@ -765,6 +766,42 @@ test_no_database (void)
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+/* Preferences: a bad terminal id is refused, a good one saved. */
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *id = NULL;
+  MdPreferences *prefs;
+  GtkWidget *terminal;
+
+  gtk_init ();
+  g_resources_register (md_ui_get_resource ());
+  g_settings_reset (settings, "terminal-id");
+  prefs = md_preferences_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+  terminal = need_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, "Sales window id");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (terminal)), ==, "T01");
+
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "窗口 1");
+  g_signal_emit_by_name (terminal, "apply");
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T01");
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "T09");
+  g_signal_emit_by_name (terminal, "apply");
+  g_free (id);
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T09");
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (need_widget (GTK_WIDGET (prefs), GTK_TYPE_SPIN_BUTTON,
+                                                           NULL)), 5);
+  g_assert_cmpuint (g_settings_get_uint (settings, "idle-lock-minutes"), ==, 5);
+
+  g_settings_reset (settings, "terminal-id");
+  g_settings_reset (settings, "idle-lock-minutes");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 /* Every screen can be built and torn down on its own, leaving nothing
  * alive: no reference cycle through templates, actions or signals. */
 static void
@@ -815,6 +852,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
   g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
   g_test_add_func ("/meterdesk/ui/app/monitor", test_monitor);
+  g_test_add_func ("/meterdesk/ui/app/preferences", test_preferences);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();
