@@ -3,6 +3,7 @@
 
 #include <locale.h>
 
+#include "md-accounts-page.h"
 #include "md-application.h"
 #include "md-card.h"
 #include "md-sale-page.h"
@@ -262,6 +263,194 @@ card_script (Card *card)
   g_assert_cmpuint (committed_sales (card, "200101"), ==, 2);
 }
 
+static gboolean
+accounts_has (gpointer data)
+{
+  Card *card = data;
+  MdAccountsPage *page = md_window_get_accounts_page (card->window);
+  const char *status = md_accounts_page_get_status (page);
+
+  return !md_accounts_page_get_busy (page) && status != NULL &&
+         strstr (status, card->expect) != NULL;
+}
+
+static void
+accounts_wait (Card       *card,
+               const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  g_free (card->expect);
+  card->expect = g_strdup (text);
+  while (!accounts_has (card))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
+                 md_accounts_page_get_status (md_window_get_accounts_page (card->window)));
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+accounts_shows (gpointer data)
+{
+  Card *card = data;
+
+  return g_strcmp0 (md_accounts_page_get_account (md_window_get_accounts_page (card->window)),
+                    card->expect) == 0;
+}
+
+typedef struct
+{
+  GtkWidget  *page;
+  const char *label;
+} ButtonWait;
+
+/* The accounts page's detail is loaded again after each change: wait for
+ * the button its new state enables. */
+static gboolean
+button_enabled (gpointer data)
+{
+  ButtonWait *w = data;
+  GtkWidget *button = find_widget (w->page, GTK_TYPE_BUTTON, w->label);
+
+  return button != NULL && gtk_widget_is_sensitive (button);
+}
+
+static void
+activate_button (GtkWidget  *page,
+                 const char *label)
+{
+  ButtonWait w = { page, label };
+
+  wait_for (button_enabled, &w, label);
+  g_signal_emit_by_name (find_widget (page, GTK_TYPE_BUTTON, label), "clicked");
+}
+
+/* The site's waiting period before a replacement card, in hours. */
+static gpointer
+wait_job (MdStore       *store,
+          MdSession     *session,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autoptr(MdStmt) stmt = md_store_prepare (store,
+                                             "INSERT INTO setting (key, value) "
+                                             "VALUES ('card.lost-wait-hours', $1) "
+                                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                             error);
+
+  if (stmt == NULL)
+    return NULL;
+  md_stmt_bind_text (stmt, 1, data);
+  return md_stmt_exec (stmt, error) ? data : NULL;
+}
+
+/* Utilization staff issue a card, report it lost and replace it; the
+ * replacement then sells at the counter. */
+static void
+accounts_script (Card *card)
+{
+  MdAccountsPage *page = md_window_get_accounts_page (card->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (card->window));
+  AdwViewStack *views = ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK));
+  const char *open_float[] = { "Float in yuan", "100.00", NULL };
+  g_autoptr(GError) error = NULL;
+
+  fill (login, "Operator", "staff");
+  fill (login, "Password", "staff123");
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+  wait_for (page_is_main, card, "the accounts");
+  md_accounts_page_show_account (page, "200102");
+  g_free (card->expect);
+  card->expect = g_strdup ("200102");
+  wait_for (accounts_shows, card, "account 200102");
+  spin (100);
+
+  /* No card yet: none to report lost. */
+  gtk_widget_activate_action (widget, "accounts.card-lost", NULL);
+  spin (100);
+  g_assert_null (find_dialog ());
+  activate_button (widget, "Issue…");
+  answer_dialog (NULL, "issue");
+  accounts_wait (card, "issued to account 200102");
+  g_assert_cmpint (books_count (card, "200102"), ==, 0);
+
+  activate_button (widget, "Report Lost…");
+  answer_dialog (NULL, "lost");
+  accounts_wait (card, "The card of account 200102 is reported lost");
+
+  /* Within the waiting period a replacement is refused, nothing charged. */
+  activate_button (widget, "Replace…");
+  answer_dialog (NULL, "replace");
+  accounts_wait (card, "A replacement card can be issued from");
+  g_assert_cmpuint (committed_sales (card, "200102"), ==, 0);
+
+  md_worker_run_sync (md_application_get_worker (card->app), wait_job, (gpointer) "0", &error);
+  g_assert_no_error (error);
+
+  /* The replacement fee is money: a supervisor at the counter, shift open,
+   * issues the replacement and sells on it. */
+  gtk_widget_activate_action (GTK_WIDGET (card->window), "win.sign-out", NULL);
+  fill (login, "Operator", "supervisor");
+  fill (login, "Password", "supervisor1");
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+  wait_for (page_is_main, card, "the counter");
+  gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.shift", NULL);
+  answer_dialog (open_float, "open");
+  wait_status (card, "Shift");
+  adw_view_stack_set_visible_child_name (views, "accounts");
+  md_accounts_page_show_account (page, "200102");
+  g_free (card->expect);
+  card->expect = g_strdup ("200102");
+  wait_for (accounts_shows, card, "account 200102");
+  activate_button (widget, "Replace…");
+  answer_dialog (NULL, "replace");
+  accounts_wait (card, "Replacement card");
+
+  adw_view_stack_set_visible_child_name (views, "sale");
+  md_sale_page_load_account (card->sale, "200102");
+  g_free (card->expect);
+  card->expect = g_strdup ("200102");
+  wait_for (account_shown, card, "account 200102");
+  gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.demo-insert", NULL);
+  wait_status (card, "Card read: enter the amount");
+  sell (card, "25");
+  wait_status (card, "Sold: receipt");
+  wait_for (sale_idle, card, "the sale to finish");
+  /* The fee and the sale. */
+  g_assert_cmpuint (committed_sales (card, "200102"), ==, 2);
+  g_assert_cmpint (books_count (card, "200102"), ==, 1);
+}
+
+static void
+accounts_ready_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  Card *card = user_data;
+
+  card->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  card->sale = md_window_get_sale_page (card->window);
+  accounts_script (card);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_card_accounts (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Card card = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &card);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (card.expect);
+}
+
 static void
 ready_cb (GObject    *object,
           GParamSpec *pspec,
@@ -303,6 +492,7 @@ main (int   argc,
   }
 
   g_test_add_func ("/meterdesk/ui/card/counter", test_card_counter);
+  g_test_add_func ("/meterdesk/ui/card/accounts", test_card_accounts);
 
   return g_test_run ();
 }

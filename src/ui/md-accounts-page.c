@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "md-accounts-page.h"
+#include "md-card.h"
+#include "md-card-desk.h"
 #include "md-form.h"
 #include "md-ledger.h"
 #include "md-register.h"
@@ -110,6 +112,24 @@ update_actions (MdAccountsPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.replace-meter", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.close",
                                  open || g_strcmp0 (state, "preregistered") == 0);
+  {
+    JsonArray *cards = self->account != NULL
+      ? json_object_get_array_member (json_node_get_object (self->account), "cards") : NULL;
+    gboolean in_use = FALSE, lost = FALSE;
+
+    for (guint i = 0; cards != NULL && i < json_array_get_length (cards); i++)
+      {
+        const char *status = member (json_array_get_object_element (cards, i), "status");
+
+        in_use |= g_strcmp0 (status, "active") == 0;
+        lost |= g_strcmp0 (status, "lost") == 0;
+      }
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-issue",
+                                   open && !in_use && !lost);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-lost", open && in_use);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-replace",
+                                   open && lost && !in_use);
+  }
 }
 
 /* ---- the list ---- */
@@ -390,6 +410,24 @@ show_detail (MdAccountsPage *self,
     }
   if (cards == NULL || json_array_get_length (cards) == 0)
     adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), _("No card"));
+  {
+    static const struct { const char *label; const char *action; } buttons[] = {
+      { N_("Issue…"), "accounts.card-issue" },
+      { N_("Report Lost…"), "accounts.card-lost" },
+      { N_("Replace…"), "accounts.card-replace" },
+    };
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+    for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+      {
+        GtkWidget *button = gtk_button_new_with_label (_(buttons[i].label));
+
+        gtk_actionable_set_action_name (GTK_ACTIONABLE (button), buttons[i].action);
+        gtk_widget_add_css_class (button, "flat");
+        gtk_box_append (GTK_BOX (box), button);
+      }
+    adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), box);
+  }
 
   group = group_new (self, _("History"));
   for (guint i = history != NULL ? json_array_get_length (history) : 0; i > 0; i--)
@@ -446,6 +484,9 @@ typedef enum
   OP_CHANGE,
   OP_REPLACE_METER,
   OP_CLOSE,
+  OP_CARD_ISSUE,
+  OP_CARD_LOST,
+  OP_CARD_REPLACE,
 } Op;
 
 typedef struct
@@ -578,6 +619,46 @@ change_job (MdStore       *store,
           return g_strdup_printf (_("Account %s closed: %s"), change->no, settled);
         }
       return g_strdup_printf (_("Account %s closed"), change->no);
+
+    case OP_CARD_LOST:
+      if (!md_card_report_lost (session, change->no, error))
+        return NULL;
+      return g_strdup_printf (_("The card of account %s is reported lost: it can no longer be "
+                                "sold to"), change->no);
+
+    case OP_CARD_ISSUE:
+    case OP_CARD_REPLACE:
+      {
+        MdCardDesk *desk = md_worker_get_card_desk (change->worker);
+        MdCardService *service;
+        g_autoptr(JsonNode) card = NULL;
+        JsonObject *o;
+
+        if (desk == NULL)
+          {
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("No card reader is set up for this window (Preferences)"));
+            return NULL;
+          }
+        /* The demo's reader takes a new blank card from its drawer. */
+        if (md_card_desk_is_demo (desk) &&
+            !md_card_desk_demo_insert_blank (desk, change->no, error))
+          return NULL;
+        if (!(service = md_card_desk_get_service (desk, session, error)))
+          return NULL;
+        card = change->op == OP_CARD_ISSUE
+               ? md_card_service_issue (service, session, change->no, NULL, error)
+               : md_card_service_replace (service, session, change->no, change->pay, NULL, error);
+        if (card == NULL)
+          return NULL;
+        o = json_node_get_object (card);
+        return g_strdup_printf (change->op == OP_CARD_ISSUE
+                                ? _("Card %s issued to account %s")
+                                : _("Replacement card %s issued to account %s; the old card is "
+                                    "refused from now on"),
+                                json_object_get_string_member_with_default (o, "uid", "?"),
+                                change->no);
+      }
 
     default:
       g_assert_not_reached ();
@@ -1008,6 +1089,83 @@ close_activated (GtkWidget  *widget,
   md_form_run (form, close_response_cb, form_call_new (self, NULL), form_call_free);
 }
 
+/* ---- cards ---- */
+
+static void
+card_response_cb (MdForm     *form,
+                  const char *response,
+                  gpointer    user_data)
+{
+  FormCall *call = user_data;
+  Change *change;
+
+  if (g_str_equal (response, "issue"))
+    change = change_for_account (call->self, OP_CARD_ISSUE);
+  else if (g_str_equal (response, "lost"))
+    change = change_for_account (call->self, OP_CARD_LOST);
+  else if (g_str_equal (response, "replace"))
+    {
+      change = change_for_account (call->self, OP_CARD_REPLACE);
+      change->pay = pay_methods[MIN (md_form_get_choice (form, 0), G_N_ELEMENTS (pay_methods) - 1)];
+    }
+  else
+    return;
+  run_change (call->self, change);
+}
+
+static void
+card_issue_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  MdAccountsPage *self = MD_ACCOUNTS_PAGE (widget);
+  g_autofree char *heading = g_strdup_printf (_("Issue a card to account %s"), self->account_no);
+  MdForm *form = md_form_new (widget, heading,
+                              _("Put a blank card in the reader. It is written for this account "
+                                "and read back (开卡)."));
+
+  md_form_add_response (form, "issue", _("_Issue Card"), ADW_RESPONSE_SUGGESTED);
+  md_form_run (form, card_response_cb, form_call_new (self, NULL), form_call_free);
+}
+
+static void
+card_lost_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MdAccountsPage *self = MD_ACCOUNTS_PAGE (widget);
+  g_autofree char *heading = g_strdup_printf (_("Report the card of account %s lost?"),
+                                              self->account_no);
+  MdForm *form = md_form_new (widget, heading,
+                              _("The card is blocked at once: nothing more is sold to it, and a "
+                                "replacement can be issued after the waiting period (挂失)."));
+
+  md_form_add_response (form, "lost", _("_Report Lost"), ADW_RESPONSE_DESTRUCTIVE);
+  md_form_run (form, card_response_cb, form_call_new (self, NULL), form_call_free);
+}
+
+static void
+card_replace_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  MdAccountsPage *self = MD_ACCOUNTS_PAGE (widget);
+  const char *labels[G_N_ELEMENTS (pay_methods) + 1] = { NULL };
+  g_autofree char *heading = g_strdup_printf (_("Replace the lost card of account %s"),
+                                              self->account_no);
+  MdForm *form;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
+    labels[i] = pay_label (i);
+  form = md_form_new (widget, heading,
+                      _("Put a new blank card in the reader. It carries the lost card’s purchase "
+                        "count, so the meter accepts it and refuses the old card; the "
+                        "replacement fee is charged (补卡)."));
+  md_form_add_choice (form, _("Fee paid by"), labels, 0);
+  md_form_add_response (form, "replace", _("_Replace Card"), ADW_RESPONSE_SUGGESTED);
+  md_form_run (form, card_response_cb, form_call_new (self, NULL), form_call_free);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -1097,6 +1255,11 @@ md_accounts_page_class_init (MdAccountsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "accounts.replace-meter", NULL,
                                    replace_meter_activated);
   gtk_widget_class_install_action (widget_class, "accounts.close", NULL, close_activated);
+  gtk_widget_class_install_action (widget_class, "accounts.card-issue", NULL,
+                                   card_issue_activated);
+  gtk_widget_class_install_action (widget_class, "accounts.card-lost", NULL, card_lost_activated);
+  gtk_widget_class_install_action (widget_class, "accounts.card-replace", NULL,
+                                   card_replace_activated);
 }
 
 static void
