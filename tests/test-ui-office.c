@@ -757,7 +757,7 @@ test_operators (Fixture       *f,
   refusal = login_refusal (f, "wang", "wang-pass2");
   g_assert_nonnull (refusal);
   gtk_widget_activate_action (f->page, "office.refresh", NULL);
-  wait_label (f, "Locked");
+  wait_label (f, "Locked out");
   gtk_widget_activate_action (f->page, "office.operator-unlock", "s", "wang");
   wait_status (f, "wang is unlocked");
   g_assert_null (login_refusal (f, "wang", "wang-pass2"));

@@ -772,7 +772,7 @@ operator_row (MdOfficePage *self,
   if (!active)
     add_suffix_label (row, _("Deactivated"), "dim-label");
   else if (locked)
-    add_suffix_label (row, _("Locked"), "error");
+    add_suffix_label (row, _("Locked out"), "error");
 
   menu_add (menu, _("Change _Roles…"), "office.operator-roles", name);
   menu_add (menu, _("_Reset Password…"), "office.operator-password", name);
