@@ -7,22 +7,24 @@
 #
 #   build-aux/fuzz.sh [SECONDS] [TARGET…]
 #
-# Targets: dlt645 modbus-frame frame-hex (all by default). New inputs go to
+# Targets: dlt645 modbus-frame frame-hex meter-profile modbus-reply dlt645-link
+# sim-request (all by default). New inputs go to
 # $BUILD/fuzz-corpus/TARGET; crashes to $BUILD/fuzz-artifacts. The checked-in
 # corpus (tests/fuzz/corpus/TARGET) is only read. To keep a new input as a
 # regression, copy it into the checked-in corpus: every build replays it.
-# Environment: MD_FUZZ_BUILD_DIR (default build-fuzz), CC (default clang).
+# Environment: MD_FUZZ_BUILD_DIR (default build-fuzz), CC (default clang),
+# MD_FUZZ_WERROR (default true; false while clang warns where gcc does not).
 set -eu
 
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-dlt645 modbus-frame frame-hex}
+targets=${*:-dlt645 modbus-frame frame-hex meter-profile modbus-reply dlt645-link sim-request}
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${MD_FUZZ_BUILD_DIR:-$src/build-fuzz}
 
 if [ ! -f "$build/build.ninja" ]; then
-  CC=${CC:-clang} meson setup "$build" "$src" -Dfuzzing=true -Dwerror=true
+  CC=${CC:-clang} meson setup "$build" "$src" -Dfuzzing=true -Dwerror="${MD_FUZZ_WERROR:-true}"
 fi
 for t in $targets; do
   ninja -C "$build" "tests/fuzz/fuzz-$t"
@@ -41,6 +43,9 @@ for t in $targets; do
   case $t in
     dlt645) max_len=600 ;;
     modbus-frame) max_len=260 ;;
+    modbus-reply) max_len=260 ;;
+    dlt645-link|sim-request) max_len=1200 ;;
+    meter-profile) max_len=8192 ;;
     *) max_len=2048 ;;
   esac
   echo "== fuzz-$t: $seconds s"

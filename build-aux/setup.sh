@@ -35,7 +35,9 @@ ninja -C build
 
 case "$mode" in
   --demo)
-    exec build/src/app/meterdesk --demo
+    # Run from the build tree: its translations, settings schema and demo.
+    MD_LOCALEDIR="$PWD/build/po" GSETTINGS_SCHEMA_DIR="$PWD/build/data" \
+      MD_DEMO_TEMPLATE="$PWD/build/src/cli/demo.db" exec build/src/app/meterdesk --demo
     ;;
   --test)
     meson test -C build --no-suite long --print-errorlogs --num-processes 2

@@ -51,7 +51,8 @@ find_widget (GtkWidget  *root,
             text = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child));
           else if (GTK_IS_BUTTON (child))
             text = gtk_button_get_label (GTK_BUTTON (child));
-          if (title == NULL || g_strcmp0 (text, title) == 0)
+          if (title == NULL || g_strcmp0 (text, title) == 0 ||
+              g_strcmp0 (gtk_widget_get_tooltip_text (child), title) == 0)
             return child;
         }
       if ((found = find_widget (child, type, title)) != NULL)

@@ -5,6 +5,9 @@
 
 G_BEGIN_DECLS
 
+/* Widgets are found by their title (a preferences row), label (a button)
+ * or tooltip. */
+
 /* Driving the GTK app in tests the way an operator would: fields found by
  * their titles, dialogs answered by their buttons, and waiting for what the
  * screen shows (never a fixed sleep before an assertion). */

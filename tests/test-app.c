@@ -3,10 +3,14 @@
 
 #include <locale.h>
 
+#include <glib/gstdio.h>
+
 #include <gdk/x11/gdkx.h>
 
 #include "md-application.h"
 #include "md-login-page.h"
+#include "md-monitor.h"
+#include "md-preferences.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-ui-resources.h"
@@ -179,6 +183,35 @@ load_account (Counter    *counter,
   wait_for (account_shown, counter, account_no);
 }
 
+static gboolean
+receipt_printed (gpointer data)
+{
+  Counter *counter = data;
+
+  return md_sale_page_get_printed (counter->sale) != NULL;
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static char *
+pdf_to_text (const char *path)
+{
+  const char *argv[] = { "pdftotext", path, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
 /* A cashier's first sale of the day at the demo window. */
 static void
 counter_script (Counter *counter)
@@ -192,6 +225,9 @@ counter_script (Counter *counter)
                              NULL };
   GtkWidget *amount;
   g_autoptr(JsonArray) sales = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *receipt_pdf = g_build_filename (g_get_user_cache_dir (), "receipt.pdf", NULL);
+  g_autofree char *pdf_text = NULL;
   gint64 first_sale;
 
   /* Signing in: a wrong password keeps the sign-in screen, with a reason. */
@@ -219,7 +255,10 @@ counter_script (Counter *counter)
   g_assert_cmpuint (count_kind (sales, "sale", NULL), ==, 0);
   g_clear_pointer (&sales, json_array_unref);
 
-  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale. */
+  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale,
+   * and its receipt comes out by itself. */
+  g_settings_set_boolean (settings, "print-receipt-automatically", TRUE);
+  md_sale_page_set_receipt_file (counter->sale, receipt_pdf);
   gtk_editable_set_text (GTK_EDITABLE (amount), "50");
   g_signal_emit_by_name (amount, "entry-activated");
   g_signal_emit_by_name (amount, "entry-activated");
@@ -231,6 +270,20 @@ counter_script (Counter *counter)
   g_clear_pointer (&sales, json_array_unref);
   first_sale = md_sale_page_get_last_sale (counter->sale);
   g_assert_cmpint (first_sale, >, 0);
+  wait_for (receipt_printed, counter, "the receipt");
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, md_sale_page_get_printed (counter->sale)));
+  g_assert_null (strstr (pdf_text, "补打"));
+  g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+
+  /* F10 reprints it, marked. */
+  g_remove (receipt_pdf);
+  gtk_widget_activate_action (sale, "sale.reprint", NULL);
+  wait_for (file_exists, receipt_pdf, "the reprint");
+  spin (300);
+  g_free (pdf_text);
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, "补打"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (amount)), ==, "");
 
   /* Bad input: a clear line, nothing sold. */
@@ -321,6 +374,273 @@ test_counter (void)
   Counter counter = { app };
 
   g_signal_connect (app, "notify::ready", G_CALLBACK (counter_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
+/* Accounts: a new account opened, transferred and changed through the
+ * forms; bad input refused with nothing changed; closed. */
+typedef struct
+{
+  MdAccountsPage *page;
+  const char     *expect;
+} AccountsWait;
+
+static gboolean
+accounts_status_has (gpointer data)
+{
+  AccountsWait *w = data;
+  const char *status = md_accounts_page_get_status (w->page);
+
+  return !md_accounts_page_get_busy (w->page) && status != NULL &&
+         strstr (status, w->expect) != NULL;
+}
+
+static gboolean
+accounts_shows (gpointer data)
+{
+  AccountsWait *w = data;
+
+  return g_strcmp0 (md_accounts_page_get_account (w->page), w->expect) == 0;
+}
+
+static gboolean
+account_closed (gpointer data)
+{
+  return g_strcmp0 (md_accounts_page_get_account_state (data), "closed") == 0;
+}
+
+static void
+accounts_wait_status (MdAccountsPage *page,
+                      const char     *text)
+{
+  AccountsWait w = { page, text };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!accounts_status_has (&w))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
+                 md_accounts_page_get_status (page));
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+accounts_script (Counter *counter)
+{
+  MdAccountsPage *page = md_window_get_accounts_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  AccountsWait shows = { page, "200001" };
+  const char *open_fields[] = { "Account number", "200001", "Customer name", "王小明",
+                                "Phone", "13912345678",
+                                "Room (SITE/BUILDING/FLOOR/ROOM)", "MALL/B5/F4/415", NULL };
+  const char *transfer_fields[] = { "New customer’s name", "李大华", NULL };
+  const char *bad_capacity[] = { "Capacity in kVA", "lots", NULL };
+  const char *capacity[] = { "Capacity in kVA", "12.5", NULL };
+
+  /* A cashier may look but not open accounts. */
+  wait_page (counter, "login");
+  sign_in (counter, "cashier", "cashier1");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "does not have the permission");
+
+  /* The utilization staff can. */
+  gtk_widget_activate_action (GTK_WIDGET (counter->window), "win.sign-out", NULL);
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                     ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK))),
+                   ==, "accounts");
+  gtk_widget_activate_action (widget, "accounts.open", NULL);
+  answer_dialog (open_fields, "open");
+  accounts_wait_status (page, "Account 200001 opened for 王小明");
+  wait_for (accounts_shows, &shows, "the new account");
+  g_assert_cmpstr (md_accounts_page_get_account_state (page), ==, "open");
+
+  gtk_widget_activate_action (widget, "accounts.transfer", NULL);
+  answer_dialog (transfer_fields, "transfer");
+  accounts_wait_status (page, "Account 200001 now belongs to 李大华");
+
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (bad_capacity, "change");
+  accounts_wait_status (page, "lots");
+  gtk_widget_activate_action (widget, "accounts.change", NULL);
+  answer_dialog (capacity, "change");
+  accounts_wait_status (page, "Account 200001 changed");
+
+  gtk_widget_activate_action (widget, "accounts.close", NULL);
+  answer_dialog (NULL, "close");
+  accounts_wait_status (page, "Account 200001 closed");
+  wait_for (account_closed, page, "the account shown closed");
+}
+
+static void
+accounts_ready_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  accounts_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_accounts (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &counter);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (counter.expect);
+}
+
+/* The status board: all installed meters, then what readings say, filtered
+ * through its own controls. */
+typedef struct
+{
+  MdMonitorPage *page;
+  guint          shown;
+} BoardWait;
+
+static gboolean
+board_ready (gpointer data)
+{
+  BoardWait *w = data;
+
+  return !md_monitor_page_get_loading (w->page) && md_monitor_page_get_n_meters (w->page, NULL) > 0;
+}
+
+static gboolean
+board_shows (gpointer data)
+{
+  BoardWait *w = data;
+  guint shown = 0;
+
+  md_monitor_page_get_n_meters (w->page, &shown);
+  return !md_monitor_page_get_loading (w->page) && shown == w->shown;
+}
+
+static gpointer
+readings_job (MdStore       *store,
+              MdSession     *session,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gint64 now = g_get_real_time ();
+  MdMeterReading readings[] = {
+    { "202601000001", now, 1200000, 1000, 800, "tripped", 0 },
+    { "202601000002", now, 2300000, 90000, 1500, "closed", 0 },
+    { "202601000004", now, 500000, 30000, 100, "closed", 1 },
+  };
+
+  return md_meter_readings_record (store, readings, G_N_ELEMENTS (readings), error)
+         ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+wait_board (MdMonitorPage *page,
+            guint          shown)
+{
+  BoardWait w = { page, shown };
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!board_shows (&w))
+    {
+      guint now_shown = 0;
+
+      md_monitor_page_get_n_meters (page, &now_shown);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the board shows %u meters, not %u", now_shown, shown);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+monitor_script (Counter *counter)
+{
+  MdMonitorPage *page = md_window_get_monitor_page (counter->window);
+  GtkWidget *widget = GTK_WIDGET (page);
+  BoardWait ready = { page };
+  g_autoptr(GError) error = NULL;
+  GtkWidget *offline;
+  GtkWidget *tripped;
+  GtkWidget *alarm;
+
+  wait_page (counter, "login");
+  sign_in (counter, "staff", "staff123");
+  wait_page (counter, "main");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
+                                         "monitor");
+  wait_for (board_ready, &ready, "the board");
+  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 350);
+
+  g_assert_nonnull (md_worker_run_sync (md_application_get_worker (counter->app), readings_job,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  gtk_widget_activate_action (widget, "monitor.refresh", NULL);
+
+  offline = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Offline");
+  tripped = need_widget (widget, GTK_TYPE_TOGGLE_BUTTON, "Tripped");
+  alarm = need_widget (widget, GTK_TYPE_DROP_DOWN, "Low-balance alarm");
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), TRUE);
+  wait_board (page, 347);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (offline), FALSE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), TRUE);
+  wait_board (page, 1);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), FALSE);
+  wait_board (page, 350);
+
+  /* Meter-billed shops: ¥10.00 left is level 2 (under ¥20), ¥900.00 and
+   * ¥300.00 none; the 100 system-billed shops have ¥0.00: level 3. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 2);
+  wait_board (page, 101);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 3);
+  wait_board (page, 100);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (alarm), 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (widget, GTK_TYPE_SEARCH_ENTRY, NULL)),
+                         "B2/F3/");
+  wait_board (page, 17);
+  md_monitor_page_select (page, "202602000095");
+  g_assert_cmpstr (md_monitor_page_get_selected (page), ==, "202602000095");
+}
+
+static void
+monitor_ready_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  Counter *counter = user_data;
+
+  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  counter->sale = md_window_get_sale_page (counter->window);
+  monitor_script (counter);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_monitor (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Counter counter = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (monitor_ready_cb), &counter);
   g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
   g_free (counter.expect);
 }
@@ -497,12 +817,49 @@ test_no_database (void)
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+/* Preferences: a bad terminal id is refused, a good one saved. */
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *id = NULL;
+  MdPreferences *prefs;
+  GtkWidget *terminal;
+
+  gtk_init ();
+  g_resources_register (md_ui_get_resource ());
+  g_settings_reset (settings, "terminal-id");
+  prefs = md_preferences_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+  terminal = need_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, "Sales window id");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (terminal)), ==, "T01");
+
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "窗口 1");
+  g_signal_emit_by_name (terminal, "apply");
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T01");
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "T09");
+  g_signal_emit_by_name (terminal, "apply");
+  g_free (id);
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T09");
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (need_widget (GTK_WIDGET (prefs), GTK_TYPE_SPIN_BUTTON,
+                                                           NULL)), 5);
+  g_assert_cmpuint (g_settings_get_uint (settings, "idle-lock-minutes"), ==, 5);
+
+  g_settings_reset (settings, "terminal-id");
+  g_settings_reset (settings, "idle-lock-minutes");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 /* Every screen can be built and torn down on its own, leaving nothing
  * alive: no reference cycle through templates, actions or signals. */
 static void
 test_screens_finalize (void)
 {
-  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_WINDOW };
+  const GType types[] = { MD_TYPE_LOGIN_PAGE, MD_TYPE_SALE_PAGE, MD_TYPE_ACCOUNTS_PAGE,
+                          MD_TYPE_MONITOR_PAGE, MD_TYPE_WINDOW };
 
   gtk_init ();
   g_resources_register (md_ui_get_resource ());
@@ -539,11 +896,20 @@ main (int   argc,
   /* Isolation hides the system's MIME database and icon themes, which GTK
    * needs to load the application icon. */
   g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
+  /* No printer here: receipts print only where a test asks, to a file. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+  }
 
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
   g_test_add_func ("/meterdesk/ui/app/counter", test_counter);
   g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
+  g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
+  g_test_add_func ("/meterdesk/ui/app/monitor", test_monitor);
+  g_test_add_func ("/meterdesk/ui/app/preferences", test_preferences);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

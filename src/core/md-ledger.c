@@ -154,6 +154,26 @@ problem_text (const char *message,
 }
 
 /**
+ * md_ledger_account_credit:
+ * @out_credit: (out): the customer's prepaid credit held in the account
+ *   (后台计费), the negative of the "prepaid:<no>" balance
+ */
+gboolean
+md_ledger_account_credit (MdStore     *store,
+                          const char  *account_no,
+                          MdMoney     *out_credit,
+                          GError     **error)
+{
+  g_autofree char *prepaid = g_strdup_printf ("prepaid:%s", account_no);
+  MdMoney balance = 0;
+
+  if (!md_ledger_balance (store, prepaid, &balance, error))
+    return FALSE;
+  *out_credit = -balance;
+  return TRUE;
+}
+
+/**
  * md_ledger_check:
  * @out_problems: (out) (transfer full) (element-type utf8): one translated
  *   line per broken invariant; empty when the books hold

@@ -37,6 +37,10 @@ gboolean   md_ledger_balance     (MdStore      *store,
                                   const char   *account,
                                   MdMoney      *out_value,
                                   GError      **error);
+gboolean   md_ledger_account_credit (MdStore   *store,
+                                     const char *account_no,
+                                     MdMoney   *out_credit,
+                                     GError   **error);
 gboolean   md_ledger_check       (MdStore      *store,
                                   GPtrArray   **out_problems,
                                   GError      **error);

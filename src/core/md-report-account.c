@@ -407,7 +407,7 @@ md_report_trail (MdSession            *session,
   table = _md_report_table_new (store, "trail", _("Account trail"));
   add_account_param (table, account_no, &info);
   _md_report_add_range (table, range, period);
-  md_report_table_add_param (table, "credit", _("Credit"),
+  md_report_table_add_param (table, "credit", _("Credit balance"),
                              system ? _("held in the account; from the ledger")
                                     : _("held in the meter or on the card; not in the books"));
   c_period = md_report_table_add_column (table, "period", _("Period"), NULL, MD_REPORT_TYPE_TEXT,

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "md-application.h"
 #include "md-demo.h"
@@ -55,6 +58,44 @@ start_data_free (gpointer data)
   g_free (start);
 }
 
+/* The demo database: a copy of the one the build made (MD_DEMO_TEMPLATE
+ * in the build tree, PKGDATADIR installed), else built here. */
+static MdStore *
+open_demo (const char  *path,
+           GError     **error)
+{
+  const char *env = g_getenv ("MD_DEMO_TEMPLATE");
+  g_autofree char *template = g_strdup (env != NULL ? env : PKGDATADIR "/demo.db");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(MdSession) admin = NULL;
+
+  if (g_file_test (template, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (template);
+      g_autoptr(GFile) to = g_file_new_for_path (path);
+      const char *suffixes[] = { "-wal", "-shm" };
+      g_autoptr(GError) copy_error = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+        {
+          g_autofree char *stale = g_strconcat (path, suffixes[i], NULL);
+
+          g_remove (stale);
+        }
+      if (g_mkdir_with_parents (dir, 0700) == 0 &&
+          g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &copy_error) &&
+          g_chmod (path, 0600) == 0)
+        return md_store_open (path, MD_STORE_OPEN_NONE, error);
+      g_warning ("The demo database cannot be copied (%s); building it instead",
+                 copy_error != NULL ? copy_error->message : g_strerror (errno));
+    }
+
+  g_mkdir_with_parents (dir, 0700);
+  if (!(admin = md_demo_create (path, error)))
+    return NULL;
+  return g_object_ref (md_session_get_store (admin));
+}
+
 /* Runs in a worker thread: the database (and for --demo, the whole demo
  * site) is set up off the main loop so the window stays responsive. */
 static void
@@ -67,12 +108,7 @@ start_thread (GTask        *task,
   GError *error = NULL;
 
   if (start->demo)
-    {
-      g_autoptr(MdSession) admin = md_demo_create (start->uri, &error);
-
-      if (admin != NULL)
-        start->store = g_object_ref (md_session_get_store (admin));
-    }
+    start->store = open_demo (start->uri, &error);
   else
     start->store = md_store_open (start->uri, MD_STORE_OPEN_NONE, &error);
 

@@ -8,7 +8,9 @@
 #include "md-register.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
+#include "md-receipt-print.h"
 #include "md-shift.h"
+#include "md-ui-util.h"
 #include "md-vend.h"
 
 /* The sales counter (UX.md): find the customer on the left, the sale on the
@@ -57,6 +59,9 @@ struct _MdSalePage
   gint64                last_sale;
   gint64                pending_count;
   char                 *shift_text;
+  GSettings            *settings;     /* NULL without the installed schema */
+  char                 *export_path;  /* receipts to a PDF instead of a printer */
+  char                 *printed;      /* the last receipt printed */
 };
 
 G_DEFINE_FINAL_TYPE (MdSalePage, md_sale_page, GTK_TYPE_WIDGET)
@@ -374,21 +379,18 @@ account_job (MdStore       *store,
              GError       **error)
 {
   const char *no = data;
-  g_autofree char *prepaid = g_strdup_printf ("prepaid:%s", no);
   AccountView *view;
-  MdMoney balance = 0;
 
   if (session == NULL)
     return NULL;
   view = g_new0 (AccountView, 1);
   if (!(view->account = md_account_show (session, no, error)) ||
       !(view->recent = md_sale_list (session, NULL, NULL, no, 5, error)) ||
-      !md_ledger_balance (store, prepaid, &balance, error))
+      !md_ledger_account_credit (store, no, &view->credit, error))
     {
       account_view_free (view);
       return NULL;
     }
-  view->credit = -balance;
   return view;
 }
 
@@ -481,11 +483,17 @@ show_account (MdSalePage  *self,
   for (guint i = 0; i < json_array_get_length (recent); i++)
     {
       JsonObject *s = json_array_get_object_element (recent, i);
-      g_autofree char *line = g_strdup_printf ("¥%s · %s",
-                                               json_object_get_string_member (s, "amount"),
-                                               json_object_get_string_member (s, "state"));
+      JsonNode *energy = json_object_get_member (s, "energy");
+      g_autofree char *line = energy != NULL && !JSON_NODE_HOLDS_NULL (energy) &&
+                              g_strcmp0 (json_node_get_string (energy), "0.000") != 0
+        ? g_strdup_printf ("¥%s · %s kWh · %s", json_object_get_string_member (s, "amount"),
+                           json_node_get_string (energy),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")))
+        : g_strdup_printf ("¥%s · %s", json_object_get_string_member (s, "amount"),
+                           md_ui_sale_state_label (json_object_get_string_member (s, "state")));
       g_autofree char *receipt = md_sale_row_receipt (s);
-      GtkWidget *row = text_row (line, json_object_get_string_member (s, "created"), receipt);
+      g_autofree char *when = md_ui_format_time (json_object_get_string_member (s, "created"));
+      GtkWidget *row = text_row (line, when, receipt);
 
       adw_preferences_group_add (self->recent_group, row);
       g_ptr_array_add (self->recent_rows, row);
@@ -737,6 +745,66 @@ sell_job (MdStore       *store,
 }
 
 static void
+printed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(MdSalePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *number = md_receipt_print_finish (result, &error);
+
+  if (number == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *text = g_strdup_printf (_("The receipt was not printed: %s. F10 "
+                                                     "prints it again."), error->message);
+
+          set_status (self, "warning", text);
+        }
+      return;
+    }
+  g_free (self->printed);
+  self->printed = g_steal_pointer (&number);
+}
+
+/* The receipt of @sale_id through the window's template and printer. */
+static void
+print_receipt (MdSalePage          *self,
+               gint64               sale_id,
+               gboolean             reprint,
+               MdReceiptPrintMode   mode)
+{
+  g_autofree char *template_name = self->settings != NULL
+    ? g_settings_get_string (self->settings, "receipt-template") : NULL;
+  g_autofree char *printer = self->settings != NULL
+    ? g_settings_get_string (self->settings, "receipt-printer") : NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->export_path != NULL)
+    mode = MD_RECEIPT_PRINT_EXPORT;
+  md_receipt_print (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->worker, sale_id,
+                    reprint, template_name, printer, mode, self->export_path, self->cancellable,
+                    printed_cb, g_object_ref (self));
+}
+
+static void
+reprint_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  MdSalePage *self = MD_SALE_PAGE (widget);
+
+  if (self->last_sale == 0)
+    {
+      set_status (self, "warning", _("Nothing to reprint: no sale on this screen yet"));
+      return;
+    }
+  /* The print dialog offers a preview; a reprint is marked and recorded. */
+  print_receipt (self, self->last_sale, TRUE, MD_RECEIPT_PRINT_DIALOG);
+}
+
+static void
 sell_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -767,6 +835,9 @@ sell_done_cb (GObject      *source,
       gtk_editable_set_text (GTK_EDITABLE (self->tendered_row), "");
       set_status (self, "success", text);
       md_sale_page_load_account (self, self->account_no);
+      if (self->settings != NULL &&
+          g_settings_get_boolean (self->settings, "print-receipt-automatically"))
+        print_receipt (self, self->last_sale, FALSE, MD_RECEIPT_PRINT_DIRECT);
     }
   else if (outcome->result.sale_id != 0)
     {
@@ -1112,6 +1183,7 @@ md_sale_page_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->worker);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->recent_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (md_sale_page_parent_class)->dispose (object);
@@ -1127,6 +1199,8 @@ md_sale_page_finalize (GObject *object)
   g_free (self->key);
   g_free (self->status);
   g_free (self->shift_text);
+  g_free (self->export_path);
+  g_free (self->printed);
 
   G_OBJECT_CLASS (md_sale_page_parent_class)->finalize (object);
 }
@@ -1190,6 +1264,7 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_install_action (widget_class, "sale.reverse", NULL, reverse_activated);
   gtk_widget_class_install_action (widget_class, "sale.sell", NULL, sell_activated);
   gtk_widget_class_install_action (widget_class, "sale.shift", NULL, shift_activated);
+  gtk_widget_class_install_action (widget_class, "sale.reprint", NULL, reprint_activated);
 }
 
 static gboolean
@@ -1216,6 +1291,7 @@ add_shortcuts (MdSalePage *self)
     { GDK_KEY_F7, "sale.pending" },
     { GDK_KEY_F8, "sale.reverse" },
     { GDK_KEY_F9, "sale.sell" },
+    { GDK_KEY_F10, "sale.reprint" },
     { GDK_KEY_F12, "sale.shift" },
     { GDK_KEY_Escape, "sale.new" },
   };
@@ -1335,4 +1411,46 @@ md_sale_page_get_busy (MdSalePage *self)
 {
   g_return_val_if_fail (MD_IS_SALE_PAGE (self), FALSE);
   return self->busy;
+}
+
+/**
+ * md_sale_page_set_settings:
+ * @settings: (nullable): where receipt printing is set
+ */
+void
+md_sale_page_set_settings (MdSalePage *self,
+                           GSettings  *settings)
+{
+  g_return_if_fail (MD_IS_SALE_PAGE (self));
+
+  g_set_object (&self->settings, settings);
+}
+
+/**
+ * md_sale_page_set_receipt_file:
+ * @path: (nullable): write receipts to this PDF instead of printing them
+ *
+ * For tests and for windows without a printer.
+ */
+void
+md_sale_page_set_receipt_file (MdSalePage *self,
+                               const char *path)
+{
+  g_return_if_fail (MD_IS_SALE_PAGE (self));
+
+  g_free (self->export_path);
+  self->export_path = g_strdup (path);
+}
+
+/**
+ * md_sale_page_get_printed:
+ *
+ * Returns: (nullable): the number of the last receipt printed
+ */
+const char *
+md_sale_page_get_printed (MdSalePage *self)
+{
+  g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
+
+  return self->printed;
 }

@@ -3,7 +3,10 @@
 
 #include <glib/gi18n.h>
 
+#include "md-accounts-page.h"
 #include "md-login-page.h"
+#include "md-monitor-page.h"
+#include "md-preferences.h"
 #include "md-sale-page.h"
 #include "md-window.h"
 
@@ -19,6 +22,7 @@ struct _MdWindow
 
   /* template widgets */
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   GtkButton            *lock_button;
   GtkLabel             *operator_label;
   GtkLabel             *shift_label;
@@ -26,7 +30,12 @@ struct _MdWindow
   AdwStatusPage        *status;
   MdLoginPage          *login_page;
   AdwViewStack         *views;
+  AdwViewStackPage     *sale_view;
   MdSalePage           *sale_page;
+  AdwViewStackPage     *accounts_view;
+  MdAccountsPage       *accounts_page;
+  AdwViewStackPage     *monitor_view;
+  MdMonitorPage        *monitor_page;
 
   /* owned */
   MdWorker             *worker;
@@ -38,6 +47,8 @@ struct _MdWindow
 };
 
 G_DEFINE_FINAL_TYPE (MdWindow, md_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_switcher_bar (MdWindow *self);
 
 static void
 show_signed_out (MdWindow   *self,
@@ -51,6 +62,7 @@ show_signed_out (MdWindow   *self,
   gtk_widget_set_visible (GTK_WIDGET (self->operator_label), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->shift_label), FALSE);
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+  update_switcher_bar (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
   gtk_stack_set_visible_child_name (self->pages, "login");
@@ -120,6 +132,52 @@ shift_changed_cb (MdWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->shift_label), shift != NULL);
 }
 
+/* The bottom switcher stands in for the header's when the window is narrow,
+ * and only when there is more than one page to switch to. */
+static void
+update_switcher_bar (MdWindow *self)
+{
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (self->views);
+  guint visible = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+
+      visible += adw_view_stack_page_get_visible (page) ? 1 : 0;
+    }
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    visible > 1 &&
+                                    adw_view_switcher_title_get_view_switcher_enabled (self->switcher_title) &&
+                                    adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
+/* The page shown is brought up to date: other windows may have changed
+ * what it shows. */
+static void
+refresh_view (MdWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->views);
+
+  if (self->worker == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "main") != 0)
+    return;
+  if (g_strcmp0 (name, "sale") == 0)
+    {
+      md_sale_page_refresh (self->sale_page);
+      md_sale_page_focus (self->sale_page);
+    }
+  else if (g_strcmp0 (name, "accounts") == 0)
+    md_accounts_page_refresh (self->accounts_page);
+  else if (g_strcmp0 (name, "monitor") == 0)
+    md_monitor_page_refresh (self->monitor_page);
+}
+
+static void
+view_changed_cb (MdWindow *self)
+{
+  refresh_view (self);
+}
+
 static void
 signed_in_cb (MdWindow  *self,
               MdSession *session)
@@ -140,11 +198,21 @@ signed_in_cb (MdWindow  *self,
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", TRUE);
+  /* Each operator sees the pages of their roles; a cashier starts at the
+   * counter, the others at the accounts. */
+  adw_view_stack_page_set_visible (self->sale_view,
+                                   md_session_has_permission (session, MD_PERM_SELL));
+  adw_view_stack_page_set_visible (self->accounts_view,
+                                   md_session_has_permission (session, MD_PERM_VIEW));
+  adw_view_stack_page_set_visible (self->monitor_view,
+                                   md_session_has_permission (session, MD_PERM_METER_READ) ||
+                                   md_session_has_permission (session, MD_PERM_ALARM));
+  update_switcher_bar (self);
   gtk_stack_set_visible_child_name (self->pages, "main");
-  adw_view_stack_set_visible_child_name (self->views, "sale");
-
-  md_sale_page_refresh (self->sale_page);
-  md_sale_page_focus (self->sale_page);
+  adw_view_stack_set_visible_child_name (self->views,
+                                         md_session_has_permission (session, MD_PERM_SELL)
+                                         ? "sale" : "accounts");
+  refresh_view (self);
 
   self->last_input = g_get_monotonic_time ();
   g_clear_handle_id (&self->idle_source, g_source_remove);
@@ -168,6 +236,16 @@ sign_out_activated (GtkWidget  *widget,
 
   md_sale_page_new_sale (self->sale_page);
   show_signed_out (self, NULL, NULL);
+}
+
+static void
+preferences_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  MdWindow *self = MD_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (md_preferences_new (GTK_WINDOW (self), self->settings)));
 }
 
 static void
@@ -226,12 +304,15 @@ md_window_class_init (MdWindowClass *klass)
   object_class->finalize = md_window_finalize;
   window_class->close_request = md_window_close_request;
 
+  g_type_ensure (MD_TYPE_ACCOUNTS_PAGE);
   g_type_ensure (MD_TYPE_LOGIN_PAGE);
+  g_type_ensure (MD_TYPE_MONITOR_PAGE);
   g_type_ensure (MD_TYPE_SALE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/meterdesk/Meterdesk/ui/md-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MdWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, lock_button);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, operator_label);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, shift_label);
@@ -239,12 +320,22 @@ md_window_class_init (MdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdWindow, status);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, sale_view);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, sale_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, accounts_view);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, accounts_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_view);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_page);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, shift_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, update_switcher_bar);
 
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock",
                                        NULL);
 }
@@ -281,6 +372,8 @@ md_window_init (MdWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
+  /* Without the installed schema there is nothing to set. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", self->settings != NULL);
 }
 
 MdWindow *
@@ -340,6 +433,9 @@ md_window_set_worker (MdWindow   *self,
   md_login_page_set_worker (self->login_page, worker);
   md_login_page_set_terminal (self->login_page, terminal);
   md_sale_page_set_worker (self->sale_page, worker);
+  md_sale_page_set_settings (self->sale_page, self->settings);
+  md_accounts_page_set_worker (self->accounts_page, worker);
+  md_monitor_page_set_worker (self->monitor_page, worker);
   md_login_page_set_hint (self->login_page, hint);
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-operator");
@@ -383,6 +479,22 @@ md_window_get_login_page (MdWindow *self)
   g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
 
   return self->login_page;
+}
+
+MdMonitorPage *
+md_window_get_monitor_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->monitor_page;
+}
+
+MdAccountsPage *
+md_window_get_accounts_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->accounts_page;
 }
 
 MdSalePage *

@@ -3,7 +3,9 @@
 
 #include <adwaita.h>
 
+#include "md-accounts-page.h"
 #include "md-login-page.h"
+#include "md-monitor-page.h"
 #include "md-sale-page.h"
 #include "md-worker.h"
 
@@ -26,6 +28,8 @@ void          md_window_lock                    (MdWindow       *self,
                                                  const char     *reason);
 const char   *md_window_get_page                (MdWindow       *self);
 MdLoginPage  *md_window_get_login_page          (MdWindow       *self);
+MdMonitorPage *md_window_get_monitor_page      (MdWindow       *self);
+MdAccountsPage *md_window_get_accounts_page     (MdWindow       *self);
 MdSalePage   *md_window_get_sale_page           (MdWindow       *self);
 
 G_END_DECLS
