@@ -15,6 +15,7 @@
 #include "md-ui-resources.h"
 #include "md-ui-test-util.h"
 #include "md-vend.h"
+#include "md-window.h"
 
 /* The back office and the reports under Xvfb, on a database made with the
  * core API and a real worker: files chosen in the file chooser, dialogs
@@ -1178,6 +1179,152 @@ test_pages_finalize (Fixture       *f,
       }
 }
 
+/* ---- in the main window ---- */
+
+/* The view switcher's button for a work page, as the header shows it. */
+static GtkWidget *
+switcher_button (GtkWidget  *root,
+                 const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_TOGGLE_BUTTON (child) && find_label (child, title) != NULL &&
+          gtk_widget_get_mapped (child))
+        return child;
+      if ((found = switcher_button (child, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+window_page_is (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (md_window_get_page (MD_WINDOW (f->window)), f->expect) == 0;
+}
+
+static gboolean
+window_view_ready (gpointer data)
+{
+  Fixture *f = data;
+  MdWindow *window = MD_WINDOW (f->window);
+
+  if (g_strcmp0 (md_window_get_view (window), f->expect) != 0)
+    return FALSE;
+  if (g_str_equal (f->expect, "office"))
+    return gtk_widget_get_mapped (GTK_WIDGET (md_window_get_office_page (window))) &&
+           !md_office_page_get_busy (md_window_get_office_page (window));
+  return gtk_widget_get_mapped (GTK_WIDGET (md_window_get_reports_page (window))) &&
+         !md_reports_page_get_busy (md_window_get_reports_page (window));
+}
+
+static void
+window_sign_in (Fixture    *f,
+                const char *name,
+                const char *password)
+{
+  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (MD_WINDOW (f->window)));
+
+  g_free (f->expect);
+  f->expect = g_strdup ("login");
+  wait_for (window_page_is, f, "the sign-in screen");
+  fill (login, "Operator", name);
+  fill (login, "Password", password);
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+  g_free (f->expect);
+  f->expect = g_strdup ("main");
+  wait_for (window_page_is, f, "the work pages");
+}
+
+/* Click a work page's button in the header and wait for the page. */
+static void
+window_open (Fixture    *f,
+             const char *title,
+             const char *view)
+{
+  GtkWidget *button = switcher_button (f->window, title);
+
+  if (button == NULL)
+    g_error ("no “%s” button in the header", title);
+  gtk_widget_activate (button);
+  g_free (f->expect);
+  f->expect = g_strdup (view);
+  wait_for (window_view_ready, f, view);
+}
+
+static gboolean
+report_has_table (gpointer data)
+{
+  Fixture *f = data;
+  MdReportsPage *page = md_window_get_reports_page (MD_WINDOW (f->window));
+
+  return !md_reports_page_get_busy (page) && md_reports_page_get_table (page) != NULL;
+}
+
+/* Finance (a supervisor too) and the site staff reach the reports and the
+ * back office from the header and work in them; a cashier is not offered
+ * either, nor can switch to them. */
+static void
+test_window (Fixture       *f,
+             gconstpointer  data)
+{
+  static const struct
+  {
+    const char *name;
+    const char *password;
+    gboolean    office;
+    gboolean    reports;
+  } operators[] = {
+    { "finance", FINANCE_PW, TRUE, TRUE },
+    { "staff", STAFF_PW, TRUE, TRUE },
+    { "admin", ADMIN_PW, TRUE, TRUE },
+    { "cashier", CASHIER_PW, FALSE, FALSE },
+  };
+  MdWindow *window = md_window_new (NULL);
+
+  f->window = GTK_WIDGET (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1366, 768);
+  gtk_window_present (GTK_WINDOW (window));
+  md_window_set_worker (window, f->worker, "T01", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (operators); i++)
+    {
+      window_sign_in (f, operators[i].name, operators[i].password);
+      g_assert_cmpint (md_window_has_view (window, "office"), ==, operators[i].office);
+      g_assert_cmpint (md_window_has_view (window, "reports"), ==, operators[i].reports);
+      spin (50);
+      if (operators[i].reports)
+        {
+          window_open (f, "Reports", "reports");
+          /* Today's sales, from the page the window shows. */
+          gtk_widget_activate_action (GTK_WIDGET (md_window_get_reports_page (window)),
+                                      "reports.run", NULL);
+          wait_for (report_has_table, f, "a report in the window");
+        }
+      else
+        g_assert_null (switcher_button (f->window, "Reports"));
+      if (operators[i].office)
+        {
+          window_open (f, "Back Office", "office");
+          g_assert_nonnull (md_office_page_get_section (md_window_get_office_page (window)));
+        }
+      else
+        g_assert_null (switcher_button (f->window, "Back Office"));
+      if (!operators[i].office && !operators[i].reports)
+        {
+          /* The cashier's pages are there, theirs are not. */
+          g_assert_nonnull (switcher_button (f->window, "Sell"));
+          g_assert_cmpstr (md_window_get_view (window), ==, "sale");
+        }
+      gtk_widget_activate_action (f->window, "win.sign-out", NULL);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1239,6 +1386,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/meterdesk/ui/office/backup-restore", Fixture, NULL, fixture_setup,
               test_backup_restore, fixture_teardown);
+  g_test_add ("/meterdesk/ui/office/window", Fixture, NULL, fixture_setup, test_window,
+              fixture_teardown);
   g_test_add ("/meterdesk/ui/reports/sales", Fixture, NULL, fixture_setup, test_sales_report,
               fixture_teardown);
 
