@@ -898,6 +898,55 @@ test_import (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (sites), >, 0);
 }
 
+/* A workbook, as Excel saves it, through the same file chooser; a file
+ * that only looks like one is refused in one line. */
+static void
+test_import_xlsx (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = file_in (f, "rooms.xlsx");
+  g_autofree char *bad = write_file (f, "meters.xlsx", "PK\003\004 not a zip archive at all");
+  const char *argv[] = {
+    "/usr/bin/python3", "-c",
+    "import sys, openpyxl\n"
+    "wb = openpyxl.Workbook()\n"
+    "ws = wb.active\n"
+    "for row in [['type', 'site', 'building', 'floor', 'code', 'name', 'area-m2'],\n"
+    "            ['site', None, None, None, 'PARK', '工业园', None],\n"
+    "            ['building', 'PARK', None, None, 'B1', '1号楼', None],\n"
+    "            ['floor', 'PARK', 'B1', None, 'F1', '1层', None],\n"
+    "            ['room', 'PARK', 'B1', 'F1', 101, '101室', 25.5]]:\n"
+    "    ws.append(row)\n"
+    "wb.save(sys.argv[1])\n",
+    good, NULL
+  };
+  g_autoptr(JsonArray) sites = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  office (f, "staff", STAFF_PW, "import");
+  gtk_widget_activate_action (f->page, "office.import", NULL);
+  choose_file (bad);
+  wait_status (f, "meters.xlsx: not an XLSX workbook that can be read (a damaged ZIP archive)");
+  sites = list (f, md_site_list);
+  g_assert_cmpuint (json_array_get_length (sites), ==, 0);
+  g_clear_pointer (&sites, json_array_unref);
+
+  gtk_widget_activate_action (f->page, "office.import", NULL);
+  choose_file (good);
+  wait_status (f, "Imported 4 rows from rooms.xlsx");
+  g_assert_nonnull (find_label (row (f, "Rooms"), "1"));
+  sites = list (f, md_site_list);
+  g_assert_cmpuint (json_array_get_length (sites), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sites, 0),
+                                                  "path"), ==, "PARK/B1/F1/101");
+}
+
 static guint restored_signals;
 
 static void
@@ -1386,6 +1435,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/meterdesk/ui/office/backup-restore", Fixture, NULL, fixture_setup,
               test_backup_restore, fixture_teardown);
+  g_test_add ("/meterdesk/ui/office/import-xlsx", Fixture, NULL, fixture_setup, test_import_xlsx,
+              fixture_teardown);
   g_test_add ("/meterdesk/ui/office/window", Fixture, NULL, fixture_setup, test_window,
               fixture_teardown);
   g_test_add ("/meterdesk/ui/reports/sales", Fixture, NULL, fixture_setup, test_sales_report,
