@@ -542,7 +542,8 @@ sheet_start (xmlTextReaderPtr   reader,
       sheet->column = column != G_MAXUINT ? column : sheet->row->cells->len;
       if (sheet->column >= MAX_COLUMNS)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("cell %s is beyond the last column"), r);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("cell %s is beyond the last column"), r);
           return;
         }
       if (s != NULL)
