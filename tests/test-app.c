@@ -586,7 +586,7 @@ monitor_script (Counter *counter)
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
                                          "monitor");
   wait_for (board_ready, &ready, "the board");
-  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 350);
+  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 370);
 
   g_assert_nonnull (md_worker_run_sync (md_application_get_worker (counter->app), readings_job,
                                         NULL, &error));
@@ -603,7 +603,7 @@ monitor_script (Counter *counter)
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), TRUE);
   wait_board (page, 1);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), FALSE);
-  wait_board (page, 350);
+  wait_board (page, 370);
 
   /* Meter-billed shops: ¥10.00 left is level 2 (under ¥20), ¥900.00 and
    * ¥300.00 none; the 100 system-billed shops have ¥0.00: level 3. */
@@ -781,7 +781,7 @@ ready_cb (GObject    *object,
   g_assert_nonnull (md_application_get_store (app));
   g_assert_nonnull (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  g_assert_nonnull (strstr (md_application_get_status (app), "300 accounts, 350 meters"));
+  g_assert_nonnull (strstr (md_application_get_status (app), "320 accounts, 370 meters"));
   g_assert_cmpstr (md_window_get_page (MD_WINDOW (window)), ==, "login");
   g_application_quit (G_APPLICATION (app));
 }

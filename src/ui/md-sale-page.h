@@ -30,4 +30,7 @@ void         md_sale_page_refresh         (MdSalePage  *self);
 const char  *md_sale_page_get_shift       (MdSalePage  *self);
 gint64       md_sale_page_get_pending     (MdSalePage  *self);
 
+const char   *md_sale_page_get_card_account  (MdSalePage *self);
+const char   *md_sale_page_get_card_refusal  (MdSalePage *self);
+
 G_END_DECLS
