@@ -88,6 +88,18 @@ board_loaded (gpointer data)
 }
 
 static gboolean
+report_ready (gpointer data)
+{
+  return !md_reports_page_get_busy (data) && md_reports_page_get_table (data) != NULL;
+}
+
+static gboolean
+office_ready (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && !md_office_page_get_busy (data);
+}
+
+static gboolean
 status_set (gpointer data)
 {
   return md_sale_page_get_status (data) != NULL && *md_sale_page_get_status (data) != '\0';
@@ -131,6 +143,8 @@ script (MdWindow *window)
 {
   MdSalePage *sale = md_window_get_sale_page (window);
   MdAccountsPage *accounts = md_window_get_accounts_page (window);
+  MdReportsPage *reports = md_window_get_reports_page (window);
+  MdOfficePage *office = md_window_get_office_page (window);
   GtkWidget *amount;
   const char *float_field[] = { _("Float in yuan"), "500.00", NULL };
 
@@ -186,6 +200,23 @@ script (MdWindow *window)
   wait_for (board_loaded, md_window_get_monitor_page (window), "the board");
   md_monitor_page_select (md_window_get_monitor_page (window), "202601000003");
   shot (GTK_WIDGET (window), "monitor");
+
+  /* Reports and the back office, as finance */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  wait_for (page_is_login, window, "the sign-in screen");
+  sign_in (window, "finance", "finance1");
+  show_view (window, "reports");
+  md_reports_page_set_report (reports, "sales");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (need_widget (GTK_WIDGET (reports), ADW_TYPE_COMBO_ROW,
+                                                          _("Grouped by"))),
+                              MD_REPORT_BY_PAYMENT);
+  gtk_widget_activate_action (GTK_WIDGET (reports), "reports.run", NULL);
+  wait_for (report_ready, reports, "the report");
+  shot (GTK_WIDGET (window), "reports");
+  show_view (window, "office");
+  md_office_page_set_section (office, "tariffs");
+  wait_for (office_ready, office, "the tariffs");
+  shot (GTK_WIDGET (window), "office");
 }
 
 static void

@@ -8,9 +8,11 @@
 #include "md-core-private.h"
 #include "md-register.h"
 #include "md-validate.h"
+#include "md-xlsx-private.h"
 
-/* Site import (docs/cli.md): CSV files, either one file with a "type"
- * column or one file per type named after it (sites.csv, rooms.csv…).
+/* Site import (docs/cli.md): CSV files or XLSX workbooks (their first
+ * sheet), either one file with a "type" column or one file per type named
+ * after it (sites.csv, rooms.xlsx…).
  * Everything is imported in one transaction, parents before children,
  * whatever the order in the files; the first bad row stops it all. */
 
@@ -198,6 +200,61 @@ type_from_file_name (const char *path)
   return N_ROW_TYPES;
 }
 
+/* A workbook's first sheet, row by row as a CSV file's lines: the same
+ * checks, and errors name the sheet's row numbers. */
+static gboolean
+parse_workbook (const char  *contents,
+                gsize        length,
+                const char  *path,
+                const char  *display,
+                GPtrArray   *rows,
+                GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) sheet = _md_xlsx_read_rows (contents, length, MAX_FILE_SIZE, &local_error);
+  ParseState state = { display };
+  gboolean ok = TRUE;
+
+  if (sheet == NULL)
+    {
+      g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_IMPORT, _("%s: %s"), display,
+                   local_error->message);
+      return FALSE;
+    }
+
+  state.current = g_ptr_array_new_with_free_func (g_free);
+  state.rows = rows;
+  state.file_type = type_from_file_name (path);
+  for (guint i = 0; i < sheet->len && state.error == NULL; i++)
+    {
+      MdXlsxRow *row = sheet->pdata[i];
+
+      state.line = row->number;
+      state.row_line = row->number;
+      for (guint c = 0; c < row->cells->len; c++)
+        {
+          const char *cell = row->cells->pdata[c];
+
+          field_cb ((void *) cell, strlen (cell), &state);
+        }
+      row_cb (0, &state);
+    }
+
+  if (state.error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&state.error));
+      ok = FALSE;
+    }
+  else if (state.header == NULL)
+    {
+      g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_IMPORT, _("%s is empty"), display);
+      ok = FALSE;
+    }
+  g_clear_pointer (&state.current, g_ptr_array_unref);
+  g_clear_pointer (&state.header, g_ptr_array_unref);
+  return ok;
+}
+
 static gboolean
 parse_file (const char  *path,
             const char  *display,
@@ -220,6 +277,8 @@ parse_file (const char  *path,
                    _("%s is too large to import"), display);
       return FALSE;
     }
+  if (_md_xlsx_is_workbook (contents, length))
+    return parse_workbook (contents, length, path, display, rows, error);
 
   text = contents;
   if (length >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)

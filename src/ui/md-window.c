@@ -6,7 +6,9 @@
 #include "md-accounts-page.h"
 #include "md-login-page.h"
 #include "md-monitor-page.h"
+#include "md-office-page.h"
 #include "md-preferences.h"
+#include "md-reports-page.h"
 #include "md-sale-page.h"
 #include "md-window.h"
 
@@ -36,6 +38,10 @@ struct _MdWindow
   MdAccountsPage       *accounts_page;
   AdwViewStackPage     *monitor_view;
   MdMonitorPage        *monitor_page;
+  AdwViewStackPage     *reports_view;
+  MdReportsPage        *reports_page;
+  AdwViewStackPage     *office_view;
+  MdOfficePage         *office_page;
 
   /* owned */
   MdWorker             *worker;
@@ -170,12 +176,32 @@ refresh_view (MdWindow *self)
     md_accounts_page_refresh (self->accounts_page);
   else if (g_strcmp0 (name, "monitor") == 0)
     md_monitor_page_refresh (self->monitor_page);
+  else if (g_strcmp0 (name, "reports") == 0)
+    md_reports_page_refresh (self->reports_page);
+  else if (g_strcmp0 (name, "office") == 0)
+    md_office_page_refresh (self->office_page);
 }
 
 static void
 view_changed_cb (MdWindow *self)
 {
   refresh_view (self);
+}
+
+/* The back office is for those who keep the site's tables, its operators,
+ * its settings or its backups; each of its sections asks for its own. */
+static gboolean
+may_use_office (MdSession *session)
+{
+  static const MdPermission office[] = {
+    MD_PERM_TARIFF, MD_PERM_FEE, MD_PERM_CATEGORY, MD_PERM_OPERATOR, MD_PERM_SETTINGS,
+    MD_PERM_SITE, MD_PERM_BACKUP, MD_PERM_RESTORE,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (office); i++)
+    if (md_session_has_permission (session, office[i]))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -207,6 +233,9 @@ signed_in_cb (MdWindow  *self,
   adw_view_stack_page_set_visible (self->monitor_view,
                                    md_session_has_permission (session, MD_PERM_METER_READ) ||
                                    md_session_has_permission (session, MD_PERM_ALARM));
+  adw_view_stack_page_set_visible (self->reports_view,
+                                   md_session_has_permission (session, MD_PERM_REPORT));
+  adw_view_stack_page_set_visible (self->office_view, may_use_office (session));
   update_switcher_bar (self);
   gtk_stack_set_visible_child_name (self->pages, "main");
   adw_view_stack_set_visible_child_name (self->views,
@@ -307,6 +336,8 @@ md_window_class_init (MdWindowClass *klass)
   g_type_ensure (MD_TYPE_ACCOUNTS_PAGE);
   g_type_ensure (MD_TYPE_LOGIN_PAGE);
   g_type_ensure (MD_TYPE_MONITOR_PAGE);
+  g_type_ensure (MD_TYPE_OFFICE_PAGE);
+  g_type_ensure (MD_TYPE_REPORTS_PAGE);
   g_type_ensure (MD_TYPE_SALE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -326,6 +357,10 @@ md_window_class_init (MdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_view);
   gtk_widget_class_bind_template_child (widget_class, MdWindow, monitor_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, reports_view);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, reports_page);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, office_view);
+  gtk_widget_class_bind_template_child (widget_class, MdWindow, office_page);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, shift_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);
@@ -436,6 +471,8 @@ md_window_set_worker (MdWindow   *self,
   md_sale_page_set_settings (self->sale_page, self->settings);
   md_accounts_page_set_worker (self->accounts_page, worker);
   md_monitor_page_set_worker (self->monitor_page, worker);
+  md_reports_page_set_worker (self->reports_page, worker);
+  md_office_page_set_worker (self->office_page, worker);
   md_login_page_set_hint (self->login_page, hint);
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-operator");
@@ -503,4 +540,53 @@ md_window_get_sale_page (MdWindow *self)
   g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
 
   return self->sale_page;
+}
+
+MdReportsPage *
+md_window_get_reports_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->reports_page;
+}
+
+MdOfficePage *
+md_window_get_office_page (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return self->office_page;
+}
+
+/**
+ * md_window_get_view:
+ *
+ * Returns: (nullable): the work page shown: "sale", "accounts", "monitor",
+ *   "reports" or "office"
+ */
+const char *
+md_window_get_view (MdWindow *self)
+{
+  g_return_val_if_fail (MD_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->views);
+}
+
+/**
+ * md_window_has_view:
+ * @name: a work page's name, as md_window_get_view() gives it
+ *
+ * Returns: whether the operator signed in is offered that page
+ */
+gboolean
+md_window_has_view (MdWindow   *self,
+                    const char *name)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (MD_IS_WINDOW (self), FALSE);
+
+  child = adw_view_stack_get_child_by_name (self->views, name);
+  return child != NULL && adw_view_stack_page_get_visible (adw_view_stack_get_page (self->views,
+                                                                                    child));
 }

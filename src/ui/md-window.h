@@ -6,6 +6,8 @@
 #include "md-accounts-page.h"
 #include "md-login-page.h"
 #include "md-monitor-page.h"
+#include "md-office-page.h"
+#include "md-reports-page.h"
 #include "md-sale-page.h"
 #include "md-worker.h"
 
@@ -31,5 +33,10 @@ MdLoginPage  *md_window_get_login_page          (MdWindow       *self);
 MdMonitorPage *md_window_get_monitor_page      (MdWindow       *self);
 MdAccountsPage *md_window_get_accounts_page     (MdWindow       *self);
 MdSalePage   *md_window_get_sale_page           (MdWindow       *self);
+MdReportsPage *md_window_get_reports_page       (MdWindow       *self);
+MdOfficePage *md_window_get_office_page         (MdWindow       *self);
+const char   *md_window_get_view                (MdWindow       *self);
+gboolean      md_window_has_view                (MdWindow       *self,
+                                                 const char     *name);
 
 G_END_DECLS
