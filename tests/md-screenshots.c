@@ -76,6 +76,12 @@ sale_idle (gpointer data)
 }
 
 static gboolean
+card_read (gpointer data)
+{
+  return md_sale_page_get_card_account (data) != NULL && !md_sale_page_get_busy (data);
+}
+
+static gboolean
 accounts_loaded (gpointer data)
 {
   return md_accounts_page_get_account (data) != NULL;
@@ -181,6 +187,18 @@ script (MdWindow *window)
   fill (GTK_WIDGET (find_dialog ()), _("Supervisor"), "supervisor");
   shot (GTK_WIDGET (find_dialog ()), "reverse");
   cancel_dialog ();
+
+  /* A card sale: the demo card in its reader, read and sold to. */
+  md_sale_page_load_account (sale, "200101");
+  wait_for (sale_idle, sale, "the card account");
+  gtk_widget_activate_action (GTK_WIDGET (sale), "sale.demo-insert", NULL);
+  wait_for (card_read, sale, "the card");
+  gtk_editable_set_text (GTK_EDITABLE (amount), "50");
+  g_signal_emit_by_name (amount, "entry-activated");
+  spin (300);
+  wait_for (sale_idle, sale, "the card sale");
+  spin (800);
+  shot (GTK_WIDGET (window), "counter-card");
 
   /* Accounts, as the utilization staff */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);

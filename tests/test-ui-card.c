@@ -179,8 +179,8 @@ card_script (Card *card)
   wait_for (page_is_main, card, "the counter");
 
   /* The demo shows its card buttons. */
-  g_assert_true (gtk_widget_get_visible (need_widget (sale, GTK_TYPE_BUTTON,
-                                                      "Insert the customer’s card")));
+  g_assert_true (gtk_widget_is_visible (need_widget (sale, GTK_TYPE_BUTTON,
+                                                     "Insert the customer’s card")));
 
   /* A card customer found by number: no sale until the card is read. */
   md_sale_page_load_account (card->sale, "200101");
