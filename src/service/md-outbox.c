@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "md-clock.h"
 #include "md-service-private.h"
@@ -46,6 +50,62 @@ channel_log (MdStore     *store,
   return TRUE;
 }
 
+typedef struct
+{
+  GAsyncResult *result;
+  gboolean      timed_out;
+} CommandWait;
+
+static void
+communicate_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CommandWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+}
+
+static gboolean
+command_timeout_cb (gpointer user_data)
+{
+  CommandWait *wait = user_data;
+
+  wait->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+write_all (int          fd,
+           const char  *text,
+           GError     **error)
+{
+  gsize left = strlen (text);
+
+  while (left > 0)
+    {
+      gssize n = write (fd, text, left);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = errno;
+
+          g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                               g_strerror (saved));
+          return FALSE;
+        }
+      text += n;
+      left -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* The message on standard input comes from an unlinked temporary file, not
+ * a pipe: a program that does not read it cannot break the host with
+ * SIGPIPE. A program still running after notify.command-timeout seconds
+ * (default 30) is killed and the delivery counts as failed. */
 static gboolean
 channel_command (MdStore     *store,
                  gint64       id,
@@ -57,10 +117,19 @@ channel_command (MdStore     *store,
 {
   g_autofree char *program = _md_setting_text (store, "notify.command", "");
   g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  guint timeout_s = (guint) CLAMP (_md_setting_int (store, "notify.command-timeout", 30), 1, 3600);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GSource) timeout = NULL;
+  g_autofree char *tmp_path = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *argv[] = { program, id_text, kind, object, recipient, message, NULL };
+  CommandWait wait = { NULL, FALSE };
+  gboolean killed = FALSE;
+  gboolean ok;
+  int fd;
 
   if (*program == '\0')
     {
@@ -69,12 +138,52 @@ channel_command (MdStore     *store,
                              "notify.command)"));
       return FALSE;
     }
-  if (!(process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                             G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                             G_SUBPROCESS_FLAGS_STDERR_PIPE, error)))
+
+  if ((fd = g_file_open_tmp ("md-notify-XXXXXX", &tmp_path, error)) < 0)
     return FALSE;
-  if (!g_subprocess_communicate_utf8 (process, message, NULL, &out, &err, error))
+  g_unlink (tmp_path);
+  if (!write_all (fd, message, error) || lseek (fd, 0, SEEK_SET) != 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                             g_strerror (errno));
+      close (fd);
+      return FALSE;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, fd);
+  if (!(process = g_subprocess_launcher_spawnv (launcher, argv, error)))
     return FALSE;
+
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &wait);
+  timeout = g_timeout_source_new_seconds (timeout_s);
+  g_source_set_callback (timeout, command_timeout_cb, &wait, NULL);
+  g_source_attach (timeout, context);
+  while (wait.result == NULL)
+    {
+      if (wait.timed_out && !killed)
+        {
+          g_subprocess_force_exit (process);
+          killed = TRUE;
+        }
+      g_main_context_iteration (context, TRUE);
+    }
+  g_source_destroy (timeout);
+  ok = g_subprocess_communicate_utf8_finish (process, wait.result, &out, &err, error);
+  g_object_unref (wait.result);
+  g_main_context_pop_thread_default (context);
+  if (!ok)
+    return FALSE;
+  if (killed)
+    {
+      g_set_error (error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_TIMEOUT,
+                   _("The notification program did not finish within %u seconds"), timeout_s);
+      return FALSE;
+    }
   if (!g_subprocess_get_successful (process))
     {
       g_set_error (error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_FAILED,
@@ -246,7 +355,7 @@ _md_outbox_deliver_due (MdStore  *store,
           o.error = channel_error->message;
           o.state = attempts >= max_attempts || func == NULL ? "failed" : "pending";
           o.next_at += retry_s * G_USEC_PER_SEC * (1 << MIN (attempts - 1, 10));
-          g_warning ("notification %" G_GINT64_FORMAT " via %s, attempt %" G_GINT64_FORMAT
+          g_message ("notification %" G_GINT64_FORMAT " via %s, attempt %" G_GINT64_FORMAT
                      ": %s", c.id, c.channel, attempts, channel_error->message);
         }
       ok = md_store_write (store, outcome_txn, &o, error);
@@ -274,7 +383,7 @@ unknown_txn (MdStore  *store,
   if (!md_stmt_exec (stmt, error))
     return FALSE;
   if (md_stmt_changes (stmt) > 0)
-    g_warning ("%" G_GINT64_FORMAT " notification(s) were interrupted while sending; they are "
+    g_message ("%" G_GINT64_FORMAT " notification(s) were interrupted while sending; they are "
                "not sent again", md_stmt_changes (stmt));
   return TRUE;
 }
