@@ -386,7 +386,7 @@ _md_exec_command (MdStore        *store,
           command->attempts + 1 < CONTROL_ATTEMPTS &&
           !g_error_matches (local_error, MD_METER_ERROR, MD_METER_ERROR_UNSUPPORTED) &&
           !g_error_matches (local_error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_INVALID);
-  g_warning ("meter %s: %s failed: %s", command->address, command->op, local_error->message);
+  g_message ("meter %s: %s failed: %s", command->address, command->op, local_error->message);
   return _md_command_finish (store, command->id, retry ? "queued" : "failed",
                              _md_meter_error_outcome (local_error), local_error->message, NULL,
                              md_clock_now () + CONTROL_RETRY_USEC, error);

@@ -299,6 +299,39 @@ evaluate (MdStore          *store,
   return TRUE;
 }
 
+/* A meter that has not answered once since it was installed is offline
+ * too: md_meter_miss() only tells an online meter going offline. Said
+ * once, at the miss that reaches @offline_after. */
+static gboolean
+never_answered (MdStore     *store,
+                const char  *address,
+                guint        offline_after,
+                gboolean    *out_offline,
+                GError     **error)
+{
+  g_autoptr(MdStmt) stmt = md_store_prepare (store,
+                                             "SELECT ms.misses FROM meter_state ms "
+                                             "JOIN meter m ON m.id = ms.meter_id "
+                                             "WHERE m.address = $1 AND ms.read_at IS NULL", error);
+  GError *local_error = NULL;
+
+  *out_offline = FALSE;
+  if (stmt == NULL)
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, address);
+  if (md_stmt_step (stmt, &local_error))
+    {
+      *out_offline = md_stmt_get_int64 (stmt, 0) == offline_after;
+      md_stmt_exec (stmt, NULL);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   MdRecordContext *context;
@@ -358,6 +391,9 @@ record_txn (MdStore  *store,
 
           if (!md_meter_miss (store, s->address, s->at, s->error, data->context->offline_after,
                               &went_offline, error))
+            return FALSE;
+          if (!went_offline && !never_answered (store, s->address, data->context->offline_after,
+                                                &went_offline, error))
             return FALSE;
           if (went_offline)
             {
