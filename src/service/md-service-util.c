@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "md-clock.h"
+#include "md-core-private.h"
+#include "md-validate.h"
 #include "md-service-private.h"
 
 G_DEFINE_QUARK (md-service-error-quark, md_service_error)
@@ -216,4 +218,57 @@ md_service_hosted (MdStore  *store,
   if (local_error != NULL)
     g_propagate_error (error, local_error);
   return hosted;
+}
+
+typedef struct
+{
+  MdSession  *session;
+  const char *key;
+  const char *value;
+} SettingData;
+
+static gboolean
+setting_txn (MdStore  *store,
+             gpointer  user_data,
+             GError  **error)
+{
+  SettingData *data = user_data;
+  g_autoptr(MdStmt) stmt = md_store_prepare (store,
+                                             "INSERT INTO setting (key, value) VALUES ($1, $2) "
+                                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                             error);
+  g_autofree char *object = g_strdup_printf ("setting:%s", data->key);
+  g_autofree char *detail = _md_detail ("value", data->value, NULL);
+
+  if (stmt == NULL)
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, data->key);
+  md_stmt_bind_text (stmt, 2, data->value);
+  return md_stmt_exec (stmt, error) &&
+         _md_audit (store, data->session, 0, "setting.set", object, detail, error);
+}
+
+/**
+ * md_service_setting_set:
+ * @key: a setting of docs/daemon.md ("notify.command", "poll.interval-seconds"…)
+ *
+ * Changes a site setting (administrators), audited.
+ */
+gboolean
+md_service_setting_set (MdSession   *session,
+                        const char  *key,
+                        const char  *value,
+                        GError     **error)
+{
+  SettingData data = { session, key, value };
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+
+  if (!md_validate_text (key, _("setting"), TRUE, 64, error) ||
+      !md_validate_text (value, _("value"), FALSE, 1024, error) ||
+      !md_session_require (session, MD_PERM_SETTINGS, error))
+    return FALSE;
+  if (value == NULL)
+    data.value = "";
+  return md_store_write (md_session_get_store (session), setting_txn, &data, error);
 }

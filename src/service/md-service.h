@@ -26,16 +26,42 @@ G_BEGIN_DECLS
  * PENDING sale) and the host executes it; PostgreSQL LISTEN/NOTIFY, or a
  * short poll on SQLite, wakes the host.
  *
- * Using it from the GTK app:
+ * Hosting the services in the GTK app (when no daemon holds the lease):
  *
- *     MdServiceHost *host = md_service_host_new (uri, &(MdServiceOptions) {
- *                                                .kind = MD_SERVICE_KIND_APP });
- *     md_service_host_start (host, &error);   // hosts, or stands by
+ *     MdServiceOptions options = { .kind = MD_SERVICE_KIND_APP,
+ *                                  .terminal = terminal_id,
+ *                                  .standby = TRUE };
+ *     MdServiceHost *host = md_service_host_new (db_uri, &options);
+ *     if (!md_service_host_start (host, &error))   // hosts, or stands by
+ *       ...                                        // only a bad URI fails
  *     ...
+ *     md_service_host_stop (host);                 // at shutdown
+ *     g_object_unref (host);
+ *
+ * - Call md_service_host_new(), _start() and _stop() from one thread, the
+ *   GTK main thread is fine: _start() returns once the first attempt at
+ *   the lease is made (one database connection, milliseconds); the work
+ *   runs on the host's own threads, each with its own connection, and
+ *   nothing is dispatched on the caller's main context.
+ * - With @standby, a live daemon keeps the app on standby; the app takes
+ *   over by itself when the daemon's lease lapses (and gives the buses
+ *   back only when it stops). md_service_host_is_hosting() and
+ *   md_service_host_get_stats() may be called from any thread.
+ * - md_service_host_stop() blocks until the command under way finishes
+ *   (a recharge is never cut between its write and its read-back) and the
+ *   answers are written: usually well under a second, at most about ten
+ *   seconds, plus a notification program still running (setting
+ *   notify.command-timeout). Call it from GApplication::shutdown, or from a
+ *   worker thread when the UI must stay responsive.
+ * - Sales, controls and batches need no handle on the host: they go
+ *   through the database to whoever hosts:
+ *
  *     MdMedium *m = md_service_remote_medium_new (store);   // sale page
  *     md_vend_recover (session, md_service_medium_lookup, store, …);
- *     ...
- *     md_service_host_stop (host);  g_object_unref (host);
+ *     md_service_meter_control (session, address, "trip", &error);
+ *
+ *   A process that queues something and hosts too may call
+ *   md_service_host_wake() to have it served at once.
  *
  * and for `meterdesk --demo`, before md_service_host_start():
  *
@@ -145,7 +171,9 @@ MdMedium       *md_service_remote_medium_new   (MdStore                *store);
 MdMedium       *md_service_medium_lookup       (const char             *kind,
                                                 gpointer                store);
 
-/* Meter commands, queued for the host (or run here when nobody hosts). */
+/* Meter commands, queued for the host (or run here when nobody hosts).
+ * They wait for the meter's answer (up to setting remote.wait-seconds):
+ * in the UI, call them from a worker thread (GTask). */
 JsonNode       *md_service_meter_read          (MdSession              *session,
                                                 const char             *address,
                                                 GError                **error);
@@ -181,6 +209,12 @@ char          **md_service_batch_select        (MdSession              *session,
                                                 const char             *bus,
                                                 const char             *building,
                                                 gboolean                all,
+                                                GError                **error);
+
+/* Site settings of docs/daemon.md (administrators; audited). */
+gboolean        md_service_setting_set         (MdSession              *session,
+                                                const char             *key,
+                                                const char             *value,
                                                 GError                **error);
 
 /* Diagnostics (`doctor bus`): ports, buses, who answers. Read-only. */
