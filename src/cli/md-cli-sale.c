@@ -14,13 +14,16 @@
  * reverse, refund, offset, grant, shift, account close|replace-meter. */
 
 static MdMedium *
-medium_for (const char  *kind,
+medium_for (MdCli       *cli,
+            const char  *kind,
             GError     **error)
 {
   if (kind == NULL || g_str_equal (kind, "account"))
     return md_account_medium_new ();
+  if (g_str_equal (kind, "remote"))
+    return md_cli_remote_medium (cli);
 
-  if (g_str_equal (kind, "card") || g_str_equal (kind, "remote") || g_str_equal (kind, "token"))
+  if (g_str_equal (kind, "card") || g_str_equal (kind, "token"))
     g_set_error (error, MD_CLI_ERROR, MD_CLI_ERROR_FAILED,
                  _("Selling by %s needs its device, which is not set up on this computer"), kind);
   else
@@ -37,7 +40,7 @@ static MdMedium *
 lookup_medium (const char *kind,
                gpointer    user_data)
 {
-  return medium_for (kind, NULL);
+  return medium_for (user_data, kind, NULL);
 }
 
 /* "--approver NAME": a supervisor's fresh password from MD_APPROVER_PASSWORD
@@ -154,7 +157,7 @@ run_sell (MdCli   *cli,
     }
   request.idem = key != NULL ? key : (new_key = md_vend_new_key ());
 
-  if (!(medium = medium_for (medium_kind, error)))
+  if (!(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   ok = md_vend_sell (cli->session, &request, medium, &result, NULL, error);
   return finish (&result, ok, error);
@@ -228,7 +231,7 @@ run_sale_resolve (MdCli   *cli,
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 1, 1, &p, error) ||
       !parse_sale_id (p->pdata[0], &id, error))
     return NULL;
-  if (!(medium = medium_for (medium_kind, error)) ||
+  if (!(medium = medium_for (cli, medium_kind, error)) ||
       !get_approval (cli, approver, MD_PERM_REVERSE, &approval, error))
     return NULL;
   ok = md_vend_resolve (cli->session, id, medium, void_it, approval, &result, NULL, error);
@@ -244,7 +247,7 @@ run_sale_recover (MdCli   *cli,
 
   if (!md_cli_parse (args, NULL, 0, 0, 0, NULL, error) ||
       !md_session_require (cli->session, MD_PERM_SELL, error) ||
-      !md_vend_recover (cli->session, lookup_medium, NULL, &summary, error))
+      !md_vend_recover (cli->session, lookup_medium, cli, &summary, error))
     return NULL;
   return summary;
 }
@@ -565,7 +568,7 @@ run_account_replace_meter (MdCli   *cli,
     }
   if (carry_text != NULL && !parse_money (carry_text, _("Carry"), 0, &carry, error))
     return NULL;
-  if (medium_kind != NULL && !(medium = medium_for (medium_kind, error)))
+  if (medium_kind != NULL && !(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   if (!md_vend_replace_meter (cli->session, p->pdata[0], old_address, new_address, carry, medium,
                               key, &result, error))

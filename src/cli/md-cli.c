@@ -674,6 +674,7 @@ find_command (char  **args,
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
+    { md_cli_meter_commands, md_cli_n_meter_commands },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
@@ -705,6 +706,7 @@ print_help (void)
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
+    { md_cli_meter_commands, md_cli_n_meter_commands },
   };
 
   g_print ("%s\n\n", _("Usage: meterdesk-cli [--db URI] [--terminal ID] [--operator NAME] "

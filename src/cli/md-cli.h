@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "md-auth.h"
+#include "md-medium.h"
 #include "md-store.h"
 
 G_BEGIN_DECLS
@@ -93,5 +94,13 @@ extern const MdCliCommand md_cli_register_commands[];
 extern const guint md_cli_n_register_commands;
 extern const MdCliCommand md_cli_report_commands[];
 extern const guint md_cli_n_report_commands;
+extern const MdCliCommand md_cli_meter_commands[];
+extern const guint md_cli_n_meter_commands;
+
+/* md-cli-meter.c: the remote medium and the bus part of `doctor`. */
+MdMedium  *md_cli_remote_medium   (MdCli               *cli);
+JsonNode  *md_cli_doctor_buses    (MdCli               *cli,
+                                   gboolean             probe,
+                                   GError             **error);
 
 G_END_DECLS
