@@ -305,7 +305,7 @@ md_service_batch_show (MdSession  *session,
   if (json_array_get_length (rows) == 0)
     {
       g_set_error (error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_NOT_FOUND,
-                   _("There is no batch %" G_GINT64_FORMAT), batch_id);
+                   _("There is no batch %lld"), (long long) batch_id);
       return NULL;
     }
   if (!(items = batch_items (session, batch_id, error)))
@@ -437,7 +437,7 @@ cancel_txn (MdStore  *store,
   if (md_stmt_changes (batch) != 1)
     {
       g_set_error (error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_NOT_FOUND,
-                   _("There is no batch %" G_GINT64_FORMAT " to cancel"), data->id);
+                   _("There is no batch %lld to cancel"), (long long) data->id);
       return FALSE;
     }
   if (!(commands = md_store_prepare (store,

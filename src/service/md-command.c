@@ -337,7 +337,7 @@ _md_command_wait (MdStore     *store,
         {
           if (local_error == NULL)
             g_set_error (&local_error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_NOT_FOUND,
-                         _("There is no meter command %" G_GINT64_FORMAT), id);
+                         _("There is no meter command %lld"), (long long) id);
           g_propagate_error (error, local_error);
           return FALSE;
         }

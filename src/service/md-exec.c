@@ -181,7 +181,7 @@ sale_state (MdStore     *store,
     {
       if (local_error == NULL)
         g_set_error (&local_error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_NOT_FOUND,
-                     _("There is no sale %" G_GINT64_FORMAT), sale_id);
+                     _("There is no sale %lld"), (long long) sale_id);
       g_propagate_error (error, local_error);
       return FALSE;
     }
@@ -199,9 +199,9 @@ recharge_failed (MdStore        *store,
                  const char     *message)
 {
   g_autofree char *object = g_strdup_printf ("sale:%" G_GINT64_FORMAT, command->sale_id);
-  g_autofree char *text = g_strdup_printf (_("The remote recharge of sale %" G_GINT64_FORMAT
-                                             " to meter %s failed (%s); the sale stays pending"),
-                                           command->sale_id, command->address, message);
+  g_autofree char *text = g_strdup_printf (_("The remote recharge of sale %lld to meter %s failed "
+                                               "(%s); the sale stays pending"),
+                                           (long long) command->sale_id, command->address, message);
   g_autoptr(GError) error = NULL;
 
   if (!_md_command_finish (store, command->id, "failed", outcome, message, NULL, 0, &error) ||

@@ -68,8 +68,8 @@ through_host (MdSession   *session,
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, MD_SERVICE_ERROR, MD_SERVICE_ERROR_TIMEOUT,
-                     _("Meter %s: the service host has not done it yet (command %"
-                       G_GINT64_FORMAT ")"), address, data.id);
+                     _("Meter %s: the service host has not done it yet (command %lld)"),
+                     address, (long long) data.id);
       return NULL;
     }
   if (!g_str_equal (state, "done"))

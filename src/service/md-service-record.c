@@ -280,10 +280,10 @@ evaluate (MdStore          *store,
     {
       if (power > limit && !keep_power && !tripped && over == 0)
         {
-          g_autofree char *message = g_strdup_printf (_("Meter %s draws %" G_GINT64_FORMAT " W, "
-                                                        "over its limit of %" G_GINT64_FORMAT
-                                                        " W: it is tripped"),
-                                                      address, power, limit);
+          g_autofree char *message = g_strdup_printf (_("Meter %s draws %lld W, over its limit "
+                                                        "of %lld W: it is tripped"),
+                                                      address, (long long) power,
+                                                      (long long) limit);
 
           if (!set_alarm_state (store, meter_object, "over-power", 1, error) ||
               !queue_control (store, context->system, meter_id, "trip", "over-power", error) ||
