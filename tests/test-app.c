@@ -3,11 +3,14 @@
 
 #include <locale.h>
 
+#include <glib/gstdio.h>
+
 #include <gdk/x11/gdkx.h>
 
 #include "md-application.h"
 #include "md-login-page.h"
 #include "md-monitor.h"
+#include "md-preferences.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
 #include "md-ui-resources.h"
@@ -180,6 +183,35 @@ load_account (Counter    *counter,
   wait_for (account_shown, counter, account_no);
 }
 
+static gboolean
+receipt_printed (gpointer data)
+{
+  Counter *counter = data;
+
+  return md_sale_page_get_printed (counter->sale) != NULL;
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static char *
+pdf_to_text (const char *path)
+{
+  const char *argv[] = { "pdftotext", path, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
 /* A cashier's first sale of the day at the demo window. */
 static void
 counter_script (Counter *counter)
@@ -193,6 +225,9 @@ counter_script (Counter *counter)
                              NULL };
   GtkWidget *amount;
   g_autoptr(JsonArray) sales = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *receipt_pdf = g_build_filename (g_get_user_cache_dir (), "receipt.pdf", NULL);
+  g_autofree char *pdf_text = NULL;
   gint64 first_sale;
 
   /* Signing in: a wrong password keeps the sign-in screen, with a reason. */
@@ -220,7 +255,10 @@ counter_script (Counter *counter)
   g_assert_cmpuint (count_kind (sales, "sale", NULL), ==, 0);
   g_clear_pointer (&sales, json_array_unref);
 
-  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale. */
+  /* Enter twice in a row (a bouncing key, an impatient cashier): one sale,
+   * and its receipt comes out by itself. */
+  g_settings_set_boolean (settings, "print-receipt-automatically", TRUE);
+  md_sale_page_set_receipt_file (counter->sale, receipt_pdf);
   gtk_editable_set_text (GTK_EDITABLE (amount), "50");
   g_signal_emit_by_name (amount, "entry-activated");
   g_signal_emit_by_name (amount, "entry-activated");
@@ -232,6 +270,20 @@ counter_script (Counter *counter)
   g_clear_pointer (&sales, json_array_unref);
   first_sale = md_sale_page_get_last_sale (counter->sale);
   g_assert_cmpint (first_sale, >, 0);
+  wait_for (receipt_printed, counter, "the receipt");
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, md_sale_page_get_printed (counter->sale)));
+  g_assert_null (strstr (pdf_text, "补打"));
+  g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+
+  /* F10 reprints it, marked. */
+  g_remove (receipt_pdf);
+  gtk_widget_activate_action (sale, "sale.reprint", NULL);
+  wait_for (file_exists, receipt_pdf, "the reprint");
+  spin (300);
+  g_free (pdf_text);
+  pdf_text = pdf_to_text (receipt_pdf);
+  g_assert_nonnull (strstr (pdf_text, "补打"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (amount)), ==, "");
 
   /* Bad input: a clear line, nothing sold. */
@@ -534,7 +586,7 @@ monitor_script (Counter *counter)
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK)),
                                          "monitor");
   wait_for (board_ready, &ready, "the board");
-  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 350);
+  g_assert_cmpuint (md_monitor_page_get_n_meters (page, NULL), ==, 370);
 
   g_assert_nonnull (md_worker_run_sync (md_application_get_worker (counter->app), readings_job,
                                         NULL, &error));
@@ -551,7 +603,7 @@ monitor_script (Counter *counter)
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), TRUE);
   wait_board (page, 1);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (tripped), FALSE);
-  wait_board (page, 350);
+  wait_board (page, 370);
 
   /* Meter-billed shops: ¥10.00 left is level 2 (under ¥20), ¥900.00 and
    * ¥300.00 none; the 100 system-billed shops have ¥0.00: level 3. */
@@ -729,7 +781,7 @@ ready_cb (GObject    *object,
   g_assert_nonnull (md_application_get_store (app));
   g_assert_nonnull (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  g_assert_nonnull (strstr (md_application_get_status (app), "300 accounts, 350 meters"));
+  g_assert_nonnull (strstr (md_application_get_status (app), "320 accounts, 370 meters"));
   g_assert_cmpstr (md_window_get_page (MD_WINDOW (window)), ==, "login");
   g_application_quit (G_APPLICATION (app));
 }
@@ -763,6 +815,42 @@ test_no_database (void)
   g_assert_null (md_application_get_store (app));
   g_assert_nonnull (strstr (md_application_get_status (app), "meterdesk-cli init"));
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+}
+
+/* Preferences: a bad terminal id is refused, a good one saved. */
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *id = NULL;
+  MdPreferences *prefs;
+  GtkWidget *terminal;
+
+  gtk_init ();
+  g_resources_register (md_ui_get_resource ());
+  g_settings_reset (settings, "terminal-id");
+  prefs = md_preferences_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+  terminal = need_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, "Sales window id");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (terminal)), ==, "T01");
+
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "窗口 1");
+  g_signal_emit_by_name (terminal, "apply");
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T01");
+  gtk_editable_set_text (GTK_EDITABLE (terminal), "T09");
+  g_signal_emit_by_name (terminal, "apply");
+  g_free (id);
+  id = g_settings_get_string (settings, "terminal-id");
+  g_assert_cmpstr (id, ==, "T09");
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (need_widget (GTK_WIDGET (prefs), GTK_TYPE_SPIN_BUTTON,
+                                                           NULL)), 5);
+  g_assert_cmpuint (g_settings_get_uint (settings, "idle-lock-minutes"), ==, 5);
+
+  g_settings_reset (settings, "terminal-id");
+  g_settings_reset (settings, "idle-lock-minutes");
+  gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
 /* Every screen can be built and torn down on its own, leaving nothing
@@ -808,6 +896,12 @@ main (int   argc,
   /* Isolation hides the system's MIME database and icon themes, which GTK
    * needs to load the application icon. */
   g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
+  /* No printer here: receipts print only where a test asks, to a file. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+  }
 
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);
   g_test_add_func ("/meterdesk/ui/app/no-database", test_no_database);
@@ -815,6 +909,7 @@ main (int   argc,
   g_test_add_func ("/meterdesk/ui/app/keys", test_keys);
   g_test_add_func ("/meterdesk/ui/app/accounts", test_accounts);
   g_test_add_func ("/meterdesk/ui/app/monitor", test_monitor);
+  g_test_add_func ("/meterdesk/ui/app/preferences", test_preferences);
   g_test_add_func ("/meterdesk/ui/app/screens-finalize", test_screens_finalize);
 
   return g_test_run ();

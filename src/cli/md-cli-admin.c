@@ -33,6 +33,9 @@ run_init (MdCli   *cli,
   MdCliOption options[] = { { "admin", MD_CLI_VALUE, &admin } };
   g_autoptr(char) password = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *key_path = NULL;
+  gboolean key_created = FALSE;
+  gboolean exist = FALSE;
 
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error))
     return NULL;
@@ -44,12 +47,20 @@ run_init (MdCli   *cli,
     }
   if (!(password = md_cli_read_secret (cli, "MD_NEW_PASSWORD", error)))
     return NULL;
+  if (!md_operators_exist (cli->store, &exist, error))
+    return NULL;
+  /* The site's card key before the first operator: if it cannot be made,
+   * init can simply be run again. An existing key is kept, never replaced. */
+  if (!exist && !md_card_key_create (cli->card_key, &key_path, &key_created, error))
+    return NULL;
   if (!md_operator_create_first_admin (cli->store, cli->terminal, admin, password, error))
     return NULL;
 
   version = g_strdup_printf ("%d", md_store_get_schema_version (cli->store));
   return md_cli_result ("database", md_store_get_uri (cli->store), "schema_version", version,
-                        "operator", admin, "terminal", cli->terminal, NULL);
+                        "operator", admin, "terminal", cli->terminal,
+                        "card_key", key_path,
+                        "card_key_state", key_created ? "created" : "kept", NULL);
 }
 
 /* "demo --out FILE": the demo site of `meterdesk --demo`, for training and
@@ -408,7 +419,8 @@ run_restore (MdCli   *cli,
 }
 
 const MdCliCommand md_cli_admin_commands[] = {
-  { "init", "--admin NAME", N_("Create a new database; the administrator’s password on stdin"),
+  { "init", "--admin NAME [--card-key PATH]",
+    N_("Create a new database and the site’s card key; the administrator’s password on stdin"),
     MD_CLI_CREATES_DATABASE, run_init },
   { "demo", "--out FILE", N_("Write the demo site to a new SQLite file (an existing one is replaced)"),
     0, run_demo },

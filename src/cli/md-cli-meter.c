@@ -317,19 +317,6 @@ run_doctor_bus (MdCli   *cli,
 }
 
 static JsonNode *
-run_setting_set (MdCli   *cli,
-                 char   **args,
-                 GError **error)
-{
-  g_autoptr(GPtrArray) p = NULL;
-
-  if (!md_cli_parse (args, NULL, 0, 2, 2, &p, error) ||
-      !md_service_setting_set (cli->session, p->pdata[0], p->pdata[1], error))
-    return NULL;
-  return md_cli_result ("key", p->pdata[0], "value", p->pdata[1], NULL);
-}
-
-static JsonNode *
 run_service_status (MdCli   *cli,
                     char   **args,
                     GError **error)
@@ -370,14 +357,9 @@ const MdCliCommand md_cli_meter_commands[] = {
     MD_CLI_NEEDS_OPERATOR, run_batch_cancel },
   { "command list", "[--open]", N_("List the meter commands and their outcome"),
     MD_CLI_NEEDS_OPERATOR, run_command_list },
-  { "doctor", "[--probe]",
-    N_("What is there and what answers: serial ports, buses, meters (reads only)"),
-    MD_CLI_NEEDS_OPERATOR, run_doctor_bus },
   { "doctor bus", "[--probe]",
     N_("Serial ports, buses and which meters answer (reads only)"), MD_CLI_NEEDS_OPERATOR,
     run_doctor_bus },
-  { "setting set", "KEY VALUE", N_("Change a site setting (docs/daemon.md lists them)"),
-    MD_CLI_NEEDS_OPERATOR, run_setting_set },
   { "service status", "", N_("Whether a daemon or an app hosts the meter services"),
     MD_CLI_NEEDS_OPERATOR, run_service_status },
 };

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "md-audit.h"
 #include "md-card.h"
 #include "md-cli.h"
 #include "md-shift.h"
@@ -13,6 +14,9 @@
 /* The sale and the cash drawer: sell, sale show|list|resolve|recover,
  * reverse, refund, offset, grant, shift, account close|replace-meter. */
 
+/* The media of a sale here. Cards go through the card service
+ * (md-cli-card.c), remote meters through the meter services
+ * (md-cli-meter.c); tokens are not set up yet. */
 static MdMedium *
 medium_for (MdCli       *cli,
             const char  *kind,
@@ -20,10 +24,13 @@ medium_for (MdCli       *cli,
 {
   if (kind == NULL || g_str_equal (kind, "account"))
     return md_account_medium_new ();
+  if (g_str_equal (kind, "none"))
+    return md_none_medium_new ();
+
   if (g_str_equal (kind, "remote"))
     return md_cli_remote_medium (cli);
 
-  if (g_str_equal (kind, "card") || g_str_equal (kind, "token"))
+  if (g_str_equal (kind, "token"))
     g_set_error (error, MD_CLI_ERROR, MD_CLI_ERROR_FAILED,
                  _("Selling by %s needs its device, which is not set up on this computer"), kind);
   else
@@ -41,6 +48,33 @@ lookup_medium (const char *kind,
                gpointer    user_data)
 {
   return medium_for (user_data, kind, NULL);
+}
+
+static gboolean
+check_medium (MdCli       *cli,
+              const char  *kind,
+              GError     **error)
+{
+  g_autoptr(MdMedium) medium = NULL;
+
+  if (kind != NULL && g_str_equal (kind, "card"))
+    return TRUE;
+  medium = medium_for (cli, kind, error);
+  return medium != NULL;
+}
+
+/* The medium a recorded sale went to: "card", "account"… */
+static char *
+sale_medium (MdCli       *cli,
+             gint64       sale_id,
+             GError     **error)
+{
+  g_autoptr(JsonNode) sale = md_sale_show (cli->session, sale_id, error);
+
+  if (sale == NULL)
+    return NULL;
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (sale),
+                                                               "medium", "account"));
 }
 
 /* "--approver NAME": a supervisor's fresh password from MD_APPROVER_PASSWORD
@@ -157,6 +191,18 @@ run_sell (MdCli   *cli,
     }
   request.idem = key != NULL ? key : (new_key = md_vend_new_key ());
 
+  if (!check_medium (cli, medium_kind, error))
+    return NULL;
+  if (g_strcmp0 (medium_kind, "card") == 0)
+    {
+      g_autoptr(MdCardService) service = NULL;
+
+      if (!md_session_require (cli->session, MD_PERM_SELL, error) ||
+          !(service = md_cli_card_service (cli, reader, error)))
+        return NULL;
+      ok = md_card_service_sell (service, cli->session, &request, &result, NULL, error);
+      return finish (&result, ok, error);
+    }
   if (!(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   ok = md_vend_sell (cli->session, &request, medium, &result, NULL, error);
@@ -214,16 +260,21 @@ run_sale_resolve (MdCli   *cli,
                   GError **error)
 {
   gboolean void_it = FALSE;
+  gboolean override = FALSE;
   const char *approver = NULL;
   const char *medium_kind = NULL;
+  const char *reader = NULL;
   MdCliOption options[] = {
     { "void", MD_CLI_FLAG, &void_it },
+    { "override", MD_CLI_FLAG, &override },
     { "approver", MD_CLI_VALUE, &approver },
     { "medium", MD_CLI_VALUE, &medium_kind },
+    { "reader", MD_CLI_VALUE, &reader },
   };
   g_autoptr(GPtrArray) p = NULL;
   g_autoptr(MdMedium) medium = NULL;
   g_autoptr(MdApproval) approval = NULL;
+  g_autofree char *recorded = NULL;
   g_auto(MdSaleResult) result = { 0 };
   gboolean ok;
   gint64 id;
@@ -231,8 +282,52 @@ run_sale_resolve (MdCli   *cli,
   if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 1, 1, &p, error) ||
       !parse_sale_id (p->pdata[0], &id, error))
     return NULL;
-  if (!(medium = medium_for (cli, medium_kind, error)) ||
-      !get_approval (cli, approver, MD_PERM_REVERSE, &approval, error))
+  if (void_it && override)
+    {
+      g_set_error_literal (error, MD_CLI_ERROR, MD_CLI_ERROR_USAGE,
+                           _("Give --void or --override, not both"));
+      return NULL;
+    }
+  if (medium_kind != NULL && !check_medium (cli, medium_kind, error))
+    return NULL;
+  /* Without --medium, the sale's own. */
+  if (medium_kind == NULL && !(medium_kind = recorded = sale_medium (cli, id, error)))
+    return NULL;
+  if (!get_approval (cli, approver, MD_PERM_REVERSE, &approval, error))
+    return NULL;
+
+  if (g_str_equal (medium_kind, "card"))
+    {
+      g_autoptr(MdCardService) service = NULL;
+
+      if (!(service = md_cli_card_service (cli, reader, error)))
+        return NULL;
+      if (override)
+        {
+          g_autofree char *object = g_strdup_printf ("sale:%lld", (long long) id);
+          gint64 approver_id = 0;
+
+          /* An SLE4442 with fewer than 3 PSC tries left: a supervisor's
+           * decision, recorded. */
+          if (!md_session_authorize (cli->session, MD_PERM_REVERSE, approval, &approver_id,
+                                     error) ||
+              !md_audit_record (cli->session, approver_id, "card.psc-override", object, NULL,
+                                error))
+            return NULL;
+          g_clear_pointer (&approval, md_approval_free);
+          md_card_service_set_flags (service, MD_CARD_SESSION_SUPERVISOR_OVERRIDE);
+        }
+      ok = md_card_service_resolve (service, cli->session, id, void_it, approval, &result, NULL,
+                                    error);
+      return finish (&result, ok, error);
+    }
+  if (override)
+    {
+      g_set_error_literal (error, MD_CLI_ERROR, MD_CLI_ERROR_USAGE,
+                           _("--override is for sales to an SLE4442 card"));
+      return NULL;
+    }
+  if (!(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   ok = md_vend_resolve (cli->session, id, medium, void_it, approval, &result, NULL, error);
   return finish (&result, ok, error);
@@ -243,11 +338,23 @@ run_sale_recover (MdCli   *cli,
                   char   **args,
                   GError **error)
 {
+  const char *reader = NULL;
+  MdCliOption options[] = { { "reader", MD_CLI_VALUE, &reader } };
+  g_autoptr(MdCardService) service = NULL;
   JsonNode *summary = NULL;
 
-  if (!md_cli_parse (args, NULL, 0, 0, 0, NULL, error) ||
-      !md_session_require (cli->session, MD_PERM_SELL, error) ||
-      !md_vend_recover (cli->session, lookup_medium, cli, &summary, error))
+  if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error) ||
+      !md_session_require (cli->session, MD_PERM_SELL, error))
+    return NULL;
+  /* Card sales are settled with the card in the reader; without a reader
+   * or a key here they stay pending, like any medium out of reach. */
+  service = md_cli_card_service (cli, reader, NULL);
+  if (service != NULL)
+    {
+      if (!md_card_service_recover (service, cli->session, &summary, error))
+        return NULL;
+    }
+  else if (!md_vend_recover (cli->session, lookup_medium, cli, &summary, error))
     return NULL;
   return summary;
 }
@@ -260,13 +367,16 @@ run_reverse (MdCli   *cli,
   const char *reason = NULL;
   const char *approver = NULL;
   const char *key = NULL;
+  const char *reader = NULL;
   MdCliOption options[] = {
     { "reason", MD_CLI_VALUE, &reason },
     { "approver", MD_CLI_VALUE, &approver },
     { "key", MD_CLI_VALUE, &key },
+    { "reader", MD_CLI_VALUE, &reader },
   };
   g_autoptr(GPtrArray) p = NULL;
   g_autoptr(MdApproval) approval = NULL;
+  g_autofree char *medium_kind = NULL;
   g_auto(MdSaleResult) result = { 0 };
   gboolean ok;
   gint64 id;
@@ -280,8 +390,20 @@ run_reverse (MdCli   *cli,
                            _("Say why with --reason TEXT"));
       return NULL;
     }
-  if (!get_approval (cli, approver, MD_PERM_REVERSE, &approval, error))
+  if (!(medium_kind = sale_medium (cli, id, error)) ||
+      !get_approval (cli, approver, MD_PERM_REVERSE, &approval, error))
     return NULL;
+  /* A card sale is taken back on the card itself: it must be in the reader. */
+  if (g_str_equal (medium_kind, "card"))
+    {
+      g_autoptr(MdCardService) service = NULL;
+
+      if (!(service = md_cli_card_service (cli, reader, error)))
+        return NULL;
+      ok = md_card_service_reverse (service, cli->session, id, reason, key, approval, &result,
+                                    error);
+      return finish (&result, ok, error);
+    }
   ok = md_vend_reverse (cli->session, id, NULL, reason, key, approval, &result, error);
   return finish (&result, ok, error);
 }
@@ -649,18 +771,19 @@ const MdCliCommand md_cli_sale_commands[] = {
     MD_CLI_NEEDS_OPERATOR, run_alert_list },
   { "alert ack", "ID", N_("Acknowledge an alert"), MD_CLI_NEEDS_OPERATOR, run_alert_ack },
   { "sell", "--account NO (--amount YUAN | --energy KWH) --pay cash|bank-card|transfer|wechat|"
-    "alipay|other [--pay-ref REF] [--medium account|card|remote|token] [--fee KIND]… [--key KEY]",
+    "alipay|other [--pay-ref REF] [--medium account|card|remote|token] [--reader NAME] [--fee KIND]… "
+    "[--key KEY]",
     N_("Sell credit; the same --key again never sells twice"), MD_CLI_NEEDS_OPERATOR, run_sell },
   { "sale show", "SALE_ID", N_("Show a sale with its lines and ledger rows"),
     MD_CLI_NEEDS_OPERATOR, run_sale_show },
   { "sale list", "[--state pending|delivered|committed|failed|reversed] [--date YYYY-MM-DD] "
     "[--account NO] [--limit N]",
     N_("List sales; pending ones with their next action"), MD_CLI_NEEDS_OPERATOR, run_sale_list },
-  { "sale resolve", "SALE_ID [--void [--approver NAME]]",
+  { "sale resolve", "SALE_ID [--void | --override] [--approver NAME] [--reader NAME]",
     N_("Resolve a pending sale from its medium"), MD_CLI_NEEDS_OPERATOR, run_sale_resolve },
-  { "sale recover", "", N_("Resolve every pending sale of this terminal that can be resolved"),
+  { "sale recover", "[--reader NAME]", N_("Resolve every pending sale of this terminal that can be resolved"),
     MD_CLI_NEEDS_OPERATOR, run_sale_recover },
-  { "reverse", "SALE_ID --reason TEXT [--approver NAME]",
+  { "reverse", "SALE_ID --reason TEXT [--approver NAME] [--reader NAME]",
     N_("Reverse a sale whose credit is unused (a supervisor)"), MD_CLI_NEEDS_OPERATOR,
     run_reverse },
   { "refund", "--account NO --amount YUAN --reason TEXT [--pay METHOD] [--approver NAME]",

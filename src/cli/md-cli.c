@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "md-audit.h"
+#include "md-card.h"
 #include "md-cli.h"
 #include "md-money.h"
 #include "md-register.h"
 #include "md-validate.h"
+#include "md-vend.h"
 
 G_DEFINE_QUARK (md-cli-error-quark, md_cli_error)
 
@@ -36,6 +38,19 @@ static const char * const register_codes[] = {
   "not-found", "exists", "state", "in-use", "import",
 };
 static const char * const cli_codes[] = { "usage", "failed" };
+static const char * const card_codes[] = {
+  "no-service", "no-reader", "no-card", "removed", "reset", "busy", "timeout", "unresponsive",
+  "transport", "unsupported", "status", "blank", "bad-mac", "foreign", "truncated", "format",
+  "rollback", "count-jump", "wrong-card", "wrong-account", "wrong-kind", "not-active", "locked",
+  "psc-tries", "psc-rejected", "invalid", "verify", "not-reversible", "keys",
+};
+static const char * const card_register_codes[] = {
+  "unknown-card", "blocked", "mismatch", "wait", "state",
+};
+static const char * const vend_codes[] = {
+  "no-shift", "key-reused", "target-pending", "not-delivered", "unknown", "conflict", "state",
+  "not-reversible", "credit", "medium",
+};
 
 static char *
 error_code (const GError *error)
@@ -54,6 +69,10 @@ error_code (const GError *error)
     { md_audit_error_quark, "audit", audit_codes, G_N_ELEMENTS (audit_codes) },
     { md_register_error_quark, "register", register_codes, G_N_ELEMENTS (register_codes) },
     { md_cli_error_quark, "cli", cli_codes, G_N_ELEMENTS (cli_codes) },
+    { md_card_error_quark, "card", card_codes, G_N_ELEMENTS (card_codes) },
+    { md_card_register_error_quark, "card-register", card_register_codes,
+      G_N_ELEMENTS (card_register_codes) },
+    { md_vend_error_quark, "vend", vend_codes, G_N_ELEMENTS (vend_codes) },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (domains); i++)
@@ -80,6 +99,8 @@ static const struct
   { "action", NC_("column", "Action") },
   { "active", NC_("column", "Active") },
   { "address", NC_("column", "Address") },
+  { "alarm1", NC_("column", "First alarm level") },
+  { "alarm2", NC_("column", "Second alarm level") },
   { "alert", NC_("column", "Alert") },
   { "amount", NC_("column", "Amount") },
   { "approvals", NC_("column", "Approvals") },
@@ -87,15 +108,21 @@ static const struct
   { "area_m2", NC_("column", "Area (m²)") },
   { "asset", NC_("column", "Asset no.") },
   { "at", NC_("column", "Time") },
+  { "atr", NC_("column", "ATR") },
   { "audit_hash", NC_("column", "Audit hash") },
   { "audit_seq", NC_("column", "Audit row") },
   { "basis", NC_("column", "Basis") },
   { "baud", NC_("column", "Baud") },
   { "billing", NC_("column", "Billing") },
+  { "blocked", NC_("column", "Blocked") },
+  { "books_account", NC_("column", "Account in the books") },
+  { "books_generation", NC_("column", "Generation in the books") },
+  { "books_purchase_count", NC_("column", "Purchase count in the books") },
   { "broken_seq", NC_("column", "First broken row") },
   { "building", NC_("column", "Building") },
   { "building_name", NC_("column", "Building name") },
   { "bus", NC_("column", "Bus") },
+  { "buses", NC_("column", "Buses") },
   { "by_component", NC_("column", "By component") },
   { "by_kind", NC_("column", "By kind") },
   { "by_operator", NC_("column", "By operator") },
@@ -104,6 +131,10 @@ static const struct
   { "by_tier", NC_("column", "By tier") },
   { "by_version", NC_("column", "By version") },
   { "capacity_kva", NC_("column", "Capacity (kVA)") },
+  { "card_key", NC_("column", "Card key") },
+  { "card_key_state", NC_("column", "Card key state") },
+  { "card_present", NC_("column", "Card present") },
+  { "card_status", NC_("column", "Card status") },
   { "cards", NC_("column", "Cards") },
   { "cash_in", NC_("column", "Cash in") },
   { "cash_out", NC_("column", "Cash out") },
@@ -117,7 +148,10 @@ static const struct
   { "counted", NC_("column", "Counted") },
   { "created", NC_("column", "Created") },
   { "credit", NC_("column", "Credit") },
+  { "cumulative", NC_("column", "Cumulative use") },
+  { "damaged", NC_("column", "Damaged") },
   { "database", NC_("column", "Database") },
+  { "default", NC_("column", "Default") },
   { "delta", NC_("column", "Amount") },
   { "description", NC_("column", "Description") },
   { "detail", NC_("column", "Detail") },
@@ -128,15 +162,18 @@ static const struct
   { "expected", NC_("column", "Expected") },
   { "expected_cash", NC_("column", "Expected cash") },
   { "failed_logins", NC_("column", "Failed logins") },
+  { "fee", NC_("column", "Fee") },
   { "file", NC_("column", "File") },
   { "float", NC_("column", "Float") },
   { "floor", NC_("column", "Floor") },
   { "from", NC_("column", "From") },
   { "full_name", NC_("column", "Full name") },
+  { "generation", NC_("column", "Generation") },
   { "grand_total", NC_("column", "Grand total") },
   { "head_hash", NC_("column", "Head hash") },
   { "head_seq", NC_("column", "Head row") },
   { "history", NC_("column", "History") },
+  { "hoard_limit", NC_("column", "Hoarding limit") },
   { "host", NC_("column", "Host") },
   { "id", NC_("column", "Id") },
   { "id_number", NC_("column", "ID number") },
@@ -150,11 +187,16 @@ static const struct
   { "line", NC_("column", "Line") },
   { "line_no", NC_("column", "Line") },
   { "lines", NC_("column", "Lines") },
+  { "load_count", NC_("column", "Load count") },
   { "locked", NC_("column", "Locked") },
   { "locked_until", NC_("column", "Locked until") },
   { "medium", NC_("column", "Medium") },
   { "message", NC_("column", "Message") },
   { "meter", NC_("column", "Meter") },
+  { "meter_account", NC_("column", "Meter's account") },
+  { "meter_generation", NC_("column", "Generation in the meter") },
+  { "meter_result", NC_("column", "Meter result") },
+  { "meter_status", NC_("column", "Meter status") },
   { "meters", NC_("column", "Meters") },
   { "model", NC_("column", "Model") },
   { "name", NC_("column", "Name") },
@@ -170,24 +212,34 @@ static const struct
   { "path", NC_("column", "Path") },
   { "pay", NC_("column", "Payment") },
   { "pay_ref", NC_("column", "Payment ref.") },
+  { "pcscd", NC_("column", "pcscd") },
+  { "pending_sale", NC_("column", "Pending sale") },
   { "period", NC_("column", "Period") },
   { "phone", NC_("column", "Phone") },
   { "port", NC_("column", "Port") },
   { "posted", NC_("column", "Posted") },
+  { "power_limit_w", NC_("column", "Power limit (W)") },
+  { "present", NC_("column", "Present") },
   { "price", NC_("column", "Price") },
   { "problems", NC_("column", "Problems") },
   { "profile", NC_("column", "Profile") },
   { "protocol", NC_("column", "Protocol") },
+  { "psc_tries", NC_("column", "PSC tries left") },
   { "purchase_count", NC_("column", "Purchase count") },
   { "quantity", NC_("column", "Quantity") },
   { "rate", NC_("column", "Rate") },
   { "rates", NC_("column", "Rates") },
+  { "readable", NC_("column", "Readable") },
+  { "reader", NC_("column", "Reader") },
+  { "readers", NC_("column", "Readers") },
   { "reason", NC_("column", "Reason") },
   { "receipt", NC_("column", "Receipt") },
   { "ref", NC_("column", "Reference") },
   { "ref_sale", NC_("column", "Reverses") },
   { "refunds", NC_("column", "Refunds") },
   { "registered", NC_("column", "Registered") },
+  { "remaining", NC_("column", "Remaining") },
+  { "replaces", NC_("column", "Replaces") },
   { "replayed", NC_("column", "Replayed") },
   { "report", NC_("column", "Report") },
   { "requested", NC_("column", "Requested") },
@@ -195,12 +247,15 @@ static const struct
   { "response_timeout_ms", NC_("column", "Timeout (ms)") },
   { "retries", NC_("column", "Retries") },
   { "reversals", NC_("column", "Reversals") },
+  { "reversed", NC_("column", "Reversed") },
   { "roles", NC_("column", "Roles") },
   { "room", NC_("column", "Room") },
   { "rows", NC_("column", "Rows") },
   { "sale", NC_("column", "Sale") },
   { "sales", NC_("column", "Sales") },
   { "schema_version", NC_("column", "Schema version") },
+  { "sellable", NC_("column", "Sellable") },
+  { "serial_ports", NC_("column", "Serial ports") },
   { "shift", NC_("column", "Shift") },
   { "shifts", NC_("column", "Shifts") },
   { "site", NC_("column", "Site") },
@@ -222,7 +277,9 @@ static const struct
   { "used", NC_("column", "Used this period") },
   { "utility", NC_("column", "Utility") },
   { "valid_from", NC_("column", "Valid from") },
+  { "value", NC_("column", "Value") },
   { "vend", NC_("column", "Sells") },
+  { "vend_id", NC_("column", "Vend id") },
   { "version", NC_("column", "Version") },
   { "versions", NC_("column", "Versions") },
   { "voltage_level", NC_("column", "Voltage level") },
@@ -675,6 +732,7 @@ find_command (char  **args,
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
     { md_cli_meter_commands, md_cli_n_meter_commands },
+    { md_cli_card_commands, md_cli_n_card_commands },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
@@ -707,10 +765,11 @@ print_help (void)
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
     { md_cli_meter_commands, md_cli_n_meter_commands },
+    { md_cli_card_commands, md_cli_n_card_commands },
   };
 
   g_print ("%s\n\n", _("Usage: meterdesk-cli [--db URI] [--terminal ID] [--operator NAME] "
-                       "[--password-stdin] [--json] COMMAND [ARGS…]"));
+                       "[--password-stdin] [--card-key PATH] [--json] COMMAND [ARGS…]"));
   g_print ("%s\n", _("Commands:"));
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
     for (guint c = 0; c < tables[t].n; c++)
@@ -726,7 +785,7 @@ print_help (void)
           g_print ("  %s%*s %s\n", head, (int) (52 - width), "", _(tables[t].list[c].summary));
       }
   g_print ("\n%s\n", _("Environment: MD_DB, MD_TERMINAL, MD_OPERATOR, MD_PASSWORD, "
-                       "MD_NEW_PASSWORD, MD_APPROVER_PASSWORD. Exit status: 0 done, 1 refused "
+                       "MD_NEW_PASSWORD, MD_APPROVER_PASSWORD, MD_CARD_KEY. Exit status: 0 done, 1 refused "
                        "or failed, 2 usage error."));
 }
 
@@ -828,12 +887,16 @@ md_cli_main (int    argc,
         target = &cli.terminal;
       else if (g_str_equal (arg, "--operator"))
         target = &cli.operator_name;
+      else if (g_str_equal (arg, "--card-key"))
+        target = &cli.card_key;
       else if (g_str_has_prefix (arg, "--db="))
         set_str (&cli.db_uri, arg + 5);
       else if (g_str_has_prefix (arg, "--terminal="))
         set_str (&cli.terminal, arg + 11);
       else if (g_str_has_prefix (arg, "--operator="))
         set_str (&cli.operator_name, arg + 11);
+      else if (g_str_has_prefix (arg, "--card-key="))
+        set_str (&cli.card_key, arg + 11);
       else
         g_ptr_array_add (rest, argv[i]);
 
@@ -899,5 +962,6 @@ out:
   g_free (cli.db_uri);
   g_free (cli.terminal);
   g_free (cli.operator_name);
+  g_free (cli.card_key);
   return status;
 }

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "md-auth.h"
+#include "md-card-service.h"
 #include "md-medium.h"
 #include "md-store.h"
 
@@ -45,6 +46,7 @@ struct _MdCli
   char       *db_uri;
   char       *terminal;
   char       *operator_name;
+  char       *card_key;
   gboolean    password_stdin;
   gboolean    json;
   MdStore    *store;
@@ -83,6 +85,9 @@ JsonNode  *md_cli_result          (const char          *first_key,
                                    ...) G_GNUC_NULL_TERMINATED;
 void       md_cli_print           (MdCli               *cli,
                                    JsonNode            *node);
+MdCardService *md_cli_card_service (MdCli              *cli,
+                                   const char          *reader,
+                                   GError             **error);
 
 extern const MdCliCommand md_cli_sale_commands[];
 extern const guint md_cli_n_sale_commands;
@@ -92,6 +97,8 @@ extern const MdCliCommand md_cli_admin_commands[];
 extern const guint md_cli_n_admin_commands;
 extern const MdCliCommand md_cli_register_commands[];
 extern const guint md_cli_n_register_commands;
+extern const MdCliCommand md_cli_card_commands[];
+extern const guint md_cli_n_card_commands;
 extern const MdCliCommand md_cli_report_commands[];
 extern const guint md_cli_n_report_commands;
 extern const MdCliCommand md_cli_meter_commands[];

@@ -416,14 +416,16 @@ md_card_report_lost (MdSession   *session,
   return md_store_write (md_session_get_store (session), lost_txn, &data, error);
 }
 
+/* The setting, when set, is the wait in hours; 0 means none. */
 static gint64
 lost_wait (MdStore *store)
 {
-  gint64 hours = 0;
+  gint64 hours = -1;
 
   if (_md_lookup_id (store, &hours, NULL,
-                     "SELECT CAST(value AS BIGINT) FROM setting WHERE key = 'card.lost-wait-hours'",
-                     NULL) && hours > 0)
+                     "SELECT COALESCE((SELECT CAST(value AS BIGINT) FROM setting "
+                     "WHERE key = 'card.lost-wait-hours'), -1)",
+                     NULL) && hours >= 0)
     return hours * 3600 * G_USEC_PER_SEC;
   return MD_CARD_LOST_WAIT_USEC;
 }
@@ -635,4 +637,403 @@ md_alert_acknowledge (MdSession  *session,
   if (!md_session_require (session, MD_PERM_ALARM, error))
     return FALSE;
   return md_store_write (md_session_get_store (session), ack_txn, &data, error);
+}
+
+void
+md_card_account_clear (MdCardAccount *account)
+{
+  g_clear_pointer (&account->account_no, g_free);
+  g_clear_pointer (&account->state, g_free);
+  g_clear_pointer (&account->billing, g_free);
+  memset (account, 0, sizeof *account);
+}
+
+/**
+ * md_card_account_lookup:
+ * @out_account: (out caller-allocates): clear with md_card_account_clear()
+ *
+ * The account as its cards see it: open or not, where its credit is kept,
+ * money or energy, its capacity.
+ */
+gboolean
+md_card_account_lookup (MdStore        *store,
+                        const char     *account_no,
+                        MdCardAccount  *out_account,
+                        GError        **error)
+{
+  g_autoptr(MdStmt) stmt = NULL;
+  GError *local_error = NULL;
+
+  memset (out_account, 0, sizeof *out_account);
+  if (!md_validate_code (account_no, _("account number"), error))
+    return FALSE;
+  if (!(stmt = md_store_prepare (store,
+                                 "SELECT id, no, state, billing, vend_kind, capacity_va "
+                                 "FROM account WHERE no = $1", error)))
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, account_no);
+  if (!md_stmt_step (stmt, &local_error))
+    {
+      if (local_error == NULL)
+        g_set_error (&local_error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_NOT_FOUND,
+                     _("There is no account %s"), account_no);
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  out_account->id = md_stmt_get_int64 (stmt, 0);
+  out_account->account_no = g_strdup (md_stmt_get_text (stmt, 1));
+  out_account->state = g_strdup (md_stmt_get_text (stmt, 2));
+  out_account->billing = g_strdup (md_stmt_get_text (stmt, 3));
+  out_account->money = g_strcmp0 (md_stmt_get_text (stmt, 4), "money") == 0;
+  out_account->capacity_va = md_stmt_get_int64 (stmt, 5);
+  md_stmt_exec (stmt, NULL);
+  return TRUE;
+}
+
+/**
+ * md_card_issue_allowed:
+ * @uid: the card about to be written
+ * @out_done: (out): the account's card in use is @uid already: the issue
+ *   was recorded before (a command run again), nothing is to be written
+ *
+ * Asked before a customer's first card is written, so that nothing is
+ * written that the books would then refuse: the operator may issue cards,
+ * the account is open and keeps its credit on the card, it has no card in
+ * use, and @uid is not another card already known here.
+ */
+gboolean
+md_card_issue_allowed (MdSession   *session,
+                       const char  *account_no,
+                       const char  *uid,
+                       gboolean    *out_done,
+                       GError     **error)
+{
+  g_auto(MdCardAccount) account = { 0 };
+  g_auto(MdCardRecord) card = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  MdStore *store;
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+
+  *out_done = FALSE;
+  if (!md_validate_code (account_no, _("account number"), error) ||
+      !validate_uid (uid, error) ||
+      !md_session_require (session, MD_PERM_CARD, error))
+    return FALSE;
+  store = md_session_get_store (session);
+
+  if (!md_card_account_lookup (store, account_no, &account, error))
+    return FALSE;
+  if (!g_str_equal (account.state, "open"))
+    {
+      g_set_error (error, MD_REGISTER_ERROR, MD_REGISTER_ERROR_STATE,
+                   _("The account %s is not open"), account_no);
+      return FALSE;
+    }
+  if (g_strcmp0 (account.billing, "system") == 0)
+    {
+      g_set_error (error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_STATE,
+                   _("The account %s keeps its credit in the account (system billing); it has "
+                     "no card"), account_no);
+      return FALSE;
+    }
+
+  if (md_card_of_account (store, account_no, &card, &local_error))
+    {
+      if (g_ascii_strcasecmp (card.uid, uid) == 0)
+        {
+          *out_done = TRUE;
+          return TRUE;
+        }
+      g_set_error (error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_STATE,
+                   _("The account %s already has a card in use (%s); report it lost to replace "
+                     "it"), account_no, card.uid);
+      return FALSE;
+    }
+  if (!g_error_matches (local_error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_UNKNOWN_CARD))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_clear_error (&local_error);
+
+  if (md_card_lookup (store, uid, &card, &local_error))
+    {
+      g_set_error (error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_STATE,
+                   _("The card %s is already registered (account %s, %s); use another card"),
+                   uid, card.account_no != NULL ? card.account_no : "-", card.status);
+      return FALSE;
+    }
+  if (!g_error_matches (local_error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_UNKNOWN_CARD))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  MdSession  *session;
+  const char *uid;
+  const char *profile;
+  const char *kind;
+  const char *account_no;
+} ToolData;
+
+static gboolean
+is_customer_kind (const char *kind)
+{
+  return g_strcmp0 (kind, "purchase") == 0 || g_strcmp0 (kind, "replacement") == 0;
+}
+
+static gboolean
+tool_txn (MdStore  *store,
+          gpointer  user_data,
+          GError  **error)
+{
+  ToolData *data = user_data;
+  g_auto(MdCardRecord) card = { 0 };
+  g_autoptr(MdStmt) stmt = NULL;
+  g_autofree char *object = g_strdup_printf ("card:%s", data->uid);
+  g_autofree char *detail = _md_detail ("kind", data->kind, "profile", data->profile,
+                                        "account", data->account_no, NULL);
+  gboolean found = FALSE;
+  gint64 account_id = 0;
+  gint64 card_id;
+  GError *local_error = NULL;
+
+  if (data->account_no != NULL &&
+      !md_account_get_state (store, data->account_no, &account_id, NULL, error))
+    return FALSE;
+  if (!load_record (store, "WHERE k.uid = $1", data->uid, &card, &found, error))
+    return FALSE;
+  if (found && is_customer_kind (card.kind) && !g_str_equal (card.status, "retired"))
+    {
+      g_set_error (error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_STATE,
+                   _("The card %s is a customer's card (account %s); it cannot become a "
+                     "technician's card"), data->uid, card.account_no != NULL ? card.account_no
+                                                                             : "-");
+      return FALSE;
+    }
+
+  if (found)
+    {
+      if (!(stmt = md_store_prepare (store,
+                                     "UPDATE card SET kind = $2, profile = $3, account_id = $4, "
+                                     "status = 'active', issued_at = $5 WHERE id = $1", error)))
+        return FALSE;
+      md_stmt_bind_int64 (stmt, 1, card.id);
+      md_stmt_bind_text (stmt, 2, data->kind);
+      md_stmt_bind_text (stmt, 3, data->profile);
+      md_stmt_bind_int64_or_null (stmt, 4, account_id, account_id == 0);
+      md_stmt_bind_int64 (stmt, 5, md_clock_now ());
+      if (!md_stmt_exec (stmt, error))
+        return FALSE;
+      card_id = card.id;
+    }
+  else
+    {
+      if (!(stmt = md_store_prepare (store,
+                                     "INSERT INTO card (uid, kind, profile, account_id, status, "
+                                     "purchase_count, generation, issued_at, created_at) "
+                                     "VALUES ($1, $2, $3, $4, 'active', 0, 0, $5, $5) "
+                                     "RETURNING id", error)))
+        return FALSE;
+      md_stmt_bind_text (stmt, 1, data->uid);
+      md_stmt_bind_text (stmt, 2, data->kind);
+      md_stmt_bind_text (stmt, 3, data->profile);
+      md_stmt_bind_int64_or_null (stmt, 4, account_id, account_id == 0);
+      md_stmt_bind_int64 (stmt, 5, md_clock_now ());
+      if (!md_stmt_step (stmt, &local_error))
+        {
+          if (local_error == NULL)
+            g_set_error (&local_error, MD_CARD_REGISTER_ERROR, MD_CARD_REGISTER_ERROR_STATE,
+                         _("The card %s is already registered"), data->uid);
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      card_id = md_stmt_get_int64 (stmt, 0);
+      md_stmt_exec (stmt, NULL);
+    }
+
+  return card_event (store, data->session, card_id, "tool", detail, error) &&
+         _md_audit (store, data->session, 0, "card.tool", object, detail, error);
+}
+
+/**
+ * md_card_record_tool:
+ * @kind: "check", "setting" or "clear"
+ * @account_no: (nullable): the account a setting card was made for
+ *
+ * Records a technician's card just written (检查卡, 设置卡, 清零卡). A check
+ * card needs the right to read meters; setting and clear cards change
+ * meters and need the right to control them. A customer's card still in
+ * use (or lost, or replaced) never becomes one.
+ */
+gboolean
+md_card_record_tool (MdSession   *session,
+                     const char  *uid,
+                     const char  *profile,
+                     const char  *kind,
+                     const char  *account_no,
+                     GError     **error)
+{
+  ToolData data = { session, uid, profile, kind, account_no };
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (g_strcmp0 (kind, "check") == 0 || g_strcmp0 (kind, "setting") == 0 ||
+                        g_strcmp0 (kind, "clear") == 0, FALSE);
+
+  if (!validate_uid (uid, error) ||
+      !md_validate_code (profile, _("card profile"), error) ||
+      (account_no != NULL && !md_validate_code (account_no, _("account number"), error)) ||
+      !md_session_require (session, g_str_equal (kind, "check") ? MD_PERM_METER_READ
+                                                                : MD_PERM_METER_CONTROL, error))
+    return FALSE;
+  return md_store_write (md_session_get_store (session), tool_txn, &data, error);
+}
+
+typedef struct
+{
+  MdSession  *session;
+  const char *uid;
+  const char *reason;
+  const char *message;
+} TamperData;
+
+static gboolean
+tamper_txn (MdStore  *store,
+            gpointer  user_data,
+            GError  **error)
+{
+  TamperData *data = user_data;
+  g_autoptr(MdStmt) stmt = NULL;
+  g_autofree char *object = g_strdup_printf ("card:%s", data->uid);
+  g_autofree char *detail = _md_detail ("reason", data->reason, "message", data->message, NULL);
+
+  if (!(stmt = md_store_prepare (store,
+                                 "INSERT INTO alert (at, terminal, kind, object, message, detail) "
+                                 "VALUES ($1, $2, 'card.tamper', $3, $4, $5)", error)))
+    return FALSE;
+  md_stmt_bind_int64 (stmt, 1, md_clock_now ());
+  md_stmt_bind_text (stmt, 2, md_session_get_terminal (data->session));
+  md_stmt_bind_text (stmt, 3, object);
+  md_stmt_bind_text (stmt, 4, data->message);
+  md_stmt_bind_text (stmt, 5, detail);
+  return md_stmt_exec (stmt, error) &&
+         _md_audit (store, data->session, 0, "card.tamper", object, detail, error);
+}
+
+/**
+ * md_card_record_tamper:
+ * @uid: the card's UID as it answers (its data may say otherwise)
+ * @reason: a stable word: "bad-mac", "foreign", "rollback", "truncated"…
+ * @message: the translated line the cashier saw
+ *
+ * A security event (T09): a card whose data fails its MAC, was copied from
+ * another card, written under another site's key, or rolled back to an
+ * older image. One transaction writes the audit row and an alert for a
+ * supervisor; any operator's session may record it.
+ */
+gboolean
+md_card_record_tamper (MdSession   *session,
+                       const char  *uid,
+                       const char  *reason,
+                       const char  *message,
+                       GError     **error)
+{
+  TamperData data = { session, uid, reason, message };
+
+  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (reason != NULL && message != NULL, FALSE);
+
+  if (!validate_uid (uid, error))
+    return FALSE;
+  return md_store_write (md_session_get_store (session), tamper_txn, &data, error);
+}
+
+/**
+ * md_card_pending_sale:
+ * @out_sale_id: (out): the card sale (or reversal) to @uid still pending,
+ *   0 when there is none
+ * @out_purchase_count: (out) (optional): the purchase count it writes
+ * @out_idem: (out) (optional) (transfer full): its idempotency key
+ *
+ * A card takes one write at a time: while a sale to it is pending, it is
+ * settled before anything else is written.
+ */
+gboolean
+md_card_pending_sale (MdStore      *store,
+                      const char   *uid,
+                      gint64       *out_sale_id,
+                      gint64       *out_purchase_count,
+                      char        **out_idem,
+                      GError      **error)
+{
+  g_autoptr(MdStmt) stmt = NULL;
+  GError *local_error = NULL;
+
+  *out_sale_id = 0;
+  if (out_purchase_count != NULL)
+    *out_purchase_count = 0;
+  if (out_idem != NULL)
+    *out_idem = NULL;
+  if (!(stmt = md_store_prepare (store,
+                                 "SELECT id, COALESCE(purchase_count, 0), idem FROM sale "
+                                 "WHERE target = $1 AND medium = 'card' "
+                                 "AND state IN ('pending', 'delivered') ORDER BY id LIMIT 1", error)))
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, uid);
+  if (md_stmt_step (stmt, &local_error))
+    {
+      *out_sale_id = md_stmt_get_int64 (stmt, 0);
+      if (out_purchase_count != NULL)
+        *out_purchase_count = md_stmt_get_int64 (stmt, 1);
+      if (out_idem != NULL)
+        *out_idem = g_strdup (md_stmt_get_text (stmt, 2));
+      md_stmt_exec (stmt, NULL);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * md_card_meter_account:
+ * @out_account_no: (out) (transfer full) (nullable): the account the meter
+ *   at @meter_address is installed for, %NULL when it is not known here or
+ *   serves no account
+ *
+ * Whose meter wrote a card's write-back.
+ */
+gboolean
+md_card_meter_account (MdStore      *store,
+                       const char   *meter_address,
+                       char        **out_account_no,
+                       GError      **error)
+{
+  g_autoptr(MdStmt) stmt = NULL;
+  GError *local_error = NULL;
+
+  *out_account_no = NULL;
+  if (!(stmt = md_store_prepare (store,
+                                 "SELECT a.no FROM meter m JOIN account a ON a.id = m.account_id "
+                                 "WHERE m.address = $1 AND m.state = 'installed' LIMIT 1", error)))
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, meter_address);
+  if (md_stmt_step (stmt, &local_error))
+    {
+      *out_account_no = g_strdup (md_stmt_get_text (stmt, 0));
+      md_stmt_exec (stmt, NULL);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -65,7 +65,59 @@ typedef struct
   gint64      load_count;
 } MdCardFacts;
 
+/**
+ * MdCardAccount:
+ * @account_no: the account
+ * @state: "preregistered", "open" or "closed"
+ * @billing: "meter" (credit on the card and in the meter) or "system"
+ * @money: sales deliver money (fen) rather than energy (Wh, litres)
+ * @capacity_va: the contracted capacity in VA, 0 when not given
+ *
+ * What the card services need to know of an account to write its cards.
+ */
+typedef struct
+{
+  gint64    id;
+  char     *account_no;
+  char     *state;
+  char     *billing;
+  gboolean  money;
+  gint64    capacity_va;
+} MdCardAccount;
+
 GQuark      md_card_register_error_quark (void);
+
+gboolean    md_card_account_lookup       (MdStore           *store,
+                                          const char        *account_no,
+                                          MdCardAccount     *out_account,
+                                          GError           **error);
+void        md_card_account_clear        (MdCardAccount     *account);
+gboolean    md_card_issue_allowed        (MdSession         *session,
+                                          const char        *account_no,
+                                          const char        *uid,
+                                          gboolean          *out_done,
+                                          GError           **error);
+gboolean    md_card_record_tool          (MdSession         *session,
+                                          const char        *uid,
+                                          const char        *profile,
+                                          const char        *kind,
+                                          const char        *account_no,
+                                          GError           **error);
+gboolean    md_card_pending_sale         (MdStore           *store,
+                                          const char        *uid,
+                                          gint64            *out_sale_id,
+                                          gint64            *out_purchase_count,
+                                          char             **out_idem,
+                                          GError           **error);
+gboolean    md_card_meter_account        (MdStore           *store,
+                                          const char        *meter_address,
+                                          char             **out_account_no,
+                                          GError           **error);
+gboolean    md_card_record_tamper        (MdSession         *session,
+                                          const char        *uid,
+                                          const char        *reason,
+                                          const char        *message,
+                                          GError           **error);
 
 gboolean    md_card_lookup               (MdStore           *store,
                                           const char        *uid,
@@ -111,5 +163,6 @@ gboolean    md_alert_acknowledge         (MdSession         *session,
 void        md_card_record_clear         (MdCardRecord      *record);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdCardRecord, md_card_record_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdCardAccount, md_card_account_clear)
 
 G_END_DECLS

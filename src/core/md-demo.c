@@ -85,6 +85,50 @@ static const char commercial_tariff[] =
   "energy=rest\n"
   "funds=0.0296\n";
 
+#define RESIDENCE_FLOORS   2
+#define FLATS_PER_FLOOR    10
+
+/* The staff residence (员工公寓): households with card meters (卡表), no bus;
+ * their credit goes on the customer's card. Accounts 200101…200210. */
+static gboolean
+populate_residence (MdSession  *s,
+                    GError    **error)
+{
+  static const char *surnames[] = { "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑" };
+
+  if (!md_building_add (s, "MALL", "R1", _("Staff residence"), error))
+    return FALSE;
+  for (guint f = 1; f <= RESIDENCE_FLOORS; f++)
+    {
+      g_autofree char *floor = g_strdup_printf ("F%u", f);
+      g_autofree char *fname = g_strdup_printf (_("Floor %u"), f);
+
+      if (!md_floor_add (s, "MALL", "R1", floor, fname, error))
+        return FALSE;
+      for (guint r = 1; r <= FLATS_PER_FLOOR; r++)
+        {
+          guint flat = f * 100 + r;
+          g_autofree char *room = g_strdup_printf ("%u", flat);
+          g_autofree char *rname = g_strdup_printf (_("Flat %u"), flat);
+          g_autofree char *path = g_strdup_printf ("MALL/R1/%s/%s", floor, room);
+          g_autofree char *address = g_strdup_printf ("202699%06u", flat);
+          g_autofree char *no = g_strdup_printf ("20%04u", flat);
+          g_autofree char *holder = g_strdup_printf ("%s%s", surnames[r % 10],
+                                                     f == 1 ? "伟" : "敏");
+          g_autofree char *phone = g_strdup_printf ("1390000%04u", flat);
+          const char *meters[] = { address, NULL };
+          MdMeterSpec meter = { address, "card-cpu", MD_UTILITY_ELECTRICITY, NULL, 0, path };
+          MdAccountSpec account = { no, holder, "RES", phone, NULL, NULL, path, meters, 8000 };
+
+          if (!md_room_add (s, "MALL", "R1", floor, room, rname, 6000, error) ||
+              !md_meter_add (s, &meter, error) ||
+              !md_account_open (s, &account, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   MdSession *admin;
@@ -207,7 +251,7 @@ populate_txn (MdStore  *store,
         }
     }
 
-  return TRUE;
+  return populate_residence (s, error);
 }
 
 /**

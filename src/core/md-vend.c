@@ -570,17 +570,19 @@ post_txn (MdStore  *store,
   if (!md_stmt_exec (update, error))
     goto out;
 
-  /* The books follow the card's purchase count (the card query compares them). */
+  /* The books follow the card's purchase count (the card query compares
+   * them). A reversal writes the same count N+1 again, flagged reversed:
+   * the count on the card never goes back, so neither does the books'. */
   if (g_str_equal (sale.medium, "card") && sale.purchase_count > 0)
     {
       g_autoptr(MdStmt) card = NULL;
 
-      if (!(card = md_store_prepare (store, "UPDATE card SET purchase_count = $2 WHERE uid = $1",
-                                     error)))
+      if (!(card = md_store_prepare (store,
+                                     "UPDATE card SET purchase_count = $2 "
+                                     "WHERE uid = $1 AND purchase_count < $2", error)))
         goto out;
       md_stmt_bind_text (card, 1, sale.target);
-      md_stmt_bind_int64 (card, 2, g_str_equal (sale.kind, "reversal") ? sale.purchase_count - 1
-                                                                        : sale.purchase_count);
+      md_stmt_bind_int64 (card, 2, sale.purchase_count);
       if (!md_stmt_exec (card, error))
         goto out;
     }

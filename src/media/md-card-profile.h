@@ -136,6 +136,8 @@ typedef enum
  * @credit: that purchase's credit, fen or Wh; 0 when reversed
  * @vend_id: its vend id in hex (md_card_vend_id_from_key())
  * @reversed: that purchase was taken back before the meter loaded it
+ * @purchase_skipped: how many purchases directly before it were reversed:
+ *   a meter that has not loaded them goes past them to this one
  * @has_write_back: a meter has written its state back
  * @load_count: the purchase count the meter loaded last
  * @remaining: the meter's credit left when it wrote back (may be negative)
@@ -164,6 +166,7 @@ typedef struct
   gint64             credit;
   char              *vend_id;
   gboolean           reversed;
+  guint              purchase_skipped;
   guint32            purchase_seq;
   gboolean           has_write_back;
   gint64             load_count;

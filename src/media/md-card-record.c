@@ -373,6 +373,7 @@ md_card_purchase_record_encode (const MdCardKeys           *keys,
 {
   memset (out, 0, MD_CARD_PURCHASE_SIZE);
   out[0] = record->reversed ? 0x01 : 0x00;
+  out[1] = record->skipped;
   put32 (out + 2, record->seq);
   put32 (out + 6, record->purchase_count);
   put32 (out + 10, record->credit);
@@ -417,7 +418,7 @@ md_card_purchase_record_decode (const MdCardKeys      *keys,
                    _("The card's purchase record fails its check (MAC): altered or damaged"));
       return FALSE;
     }
-  if ((bytes[0] & ~0x01) != 0 || bytes[1] != 0)
+  if ((bytes[0] & ~0x01) != 0 || (bytes[1] != 0 && bytes[1] >= get32 (bytes + 6)))
     {
       g_set_error (error, MD_CARD_ERROR, MD_CARD_ERROR_FORMAT,
                    _("The card's purchase record carries values this program does not know"));
@@ -425,6 +426,7 @@ md_card_purchase_record_decode (const MdCardKeys      *keys,
     }
 
   out_record->reversed = (bytes[0] & 0x01) != 0;
+  out_record->skipped = bytes[1];
   out_record->seq = get32 (bytes + 2);
   out_record->purchase_count = get32 (bytes + 6);
   out_record->credit = get32 (bytes + 10);

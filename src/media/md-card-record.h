@@ -71,6 +71,8 @@ typedef struct
   MdCardParams  params;
 } MdCardIssueRecord;
 
+/* @skipped: how many purchases directly before this one were reversed
+ * (they carry no credit; a meter that has not seen them skips them) */
 typedef struct
 {
   guint32  seq;
@@ -78,6 +80,7 @@ typedef struct
   guint32  credit;
   guint8   vend_id[MD_CARD_VEND_ID_SIZE];
   gboolean reversed;
+  guint8   skipped;
 } MdCardPurchaseRecord;
 
 /**

@@ -295,6 +295,7 @@ fill_state (MdCardSession *session,
       st->credit = d->purchase.credit;
       st->vend_id = hex_string (d->purchase.vend_id, MD_CARD_VEND_ID_SIZE);
       st->reversed = d->purchase.reversed;
+      st->purchase_skipped = d->purchase.skipped;
       st->purchase_seq = d->purchase.seq;
     }
   st->has_write_back = d->meter_slot >= 0;
@@ -636,6 +637,7 @@ md_card_session_write_purchase (MdCardSession         *session,
         }
       record.reversed = TRUE;
       record.credit = 0;
+      record.skipped = d.purchase.skipped;
     }
   else
     {
@@ -648,6 +650,16 @@ md_card_session_write_purchase (MdCardSession         *session,
                        (long long) purchase->purchase_count, (gulong) d.purchase.purchase_count);
           return FALSE;
         }
+      /* Reversed purchases just before this one carry nothing: a meter
+       * that has not seen them may go past them (docs/card-profiles.md). */
+      if (d.purchase.reversed && d.purchase.skipped >= G_MAXUINT8 - 1)
+        {
+          g_set_error (error, MD_CARD_ERROR, MD_CARD_ERROR_INVALID,
+                       _("Too many reversed purchases in a row on this card; put it into the "
+                         "meter once first"));
+          return FALSE;
+        }
+      record.skipped = d.purchase.reversed ? d.purchase.skipped + 1 : 0;
       record.credit = purchase->credit;
     }
 

@@ -9,4 +9,5 @@
 #include "md-card-medium.h"
 #include "md-card-profile.h"
 #include "md-card-record.h"
+#include "md-card-service.h"
 #include "md-pcsc.h"

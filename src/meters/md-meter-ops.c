@@ -418,8 +418,11 @@ credit_fits (const MdMeterRecharge  *recharge,
 /* The count says N+1. Where the profile has a credit register, the credit
  * must have risen by the amount, less what was consumed meanwhile. The
  * credit is taken only from a reply that also shows N+1 (Modbus reads
- * them in one request), and a conflict needs two readings that say so: a
- * late answer to an older read carries an older credit. */
+ * them in one request), and a conflict needs two fresh readings that say
+ * so, each after the line was drained: a late or duplicated answer to an
+ * older read carries an older credit (on DL/T 645 count and credit come
+ * in separate frames). The reading that showed N+1 can confirm the credit
+ * but never refute it. */
 static MdDelivery
 delivered (MdMeterOp              *op,
            MdMeterTarget          *target,
@@ -445,8 +448,7 @@ delivered (MdMeterOp              *op,
         r = *after;
       else
         {
-          if (attempt > 1)
-            drain (op);
+          drain (op);
           if (!read_count (op, target, 2, &r, NULL))
             continue;
         }
@@ -459,7 +461,8 @@ delivered (MdMeterOp              *op,
       res->credit_after = credit;
       if (credit_fits (recharge, res->credit_before, credit))
         return MD_DELIVERY_DELIVERED;
-      misfits++;
+      if (attempt > 0)
+        misfits++;
     }
   if (misfits < 2)
     {

@@ -5,8 +5,7 @@
 #include <unistd.h>
 
 #include "md-clock.h"
-#include "md-core-private.h"
-#include "md-validate.h"
+#include "md-settings.h"
 #include "md-service-private.h"
 
 G_DEFINE_QUARK (md-service-error-quark, md_service_error)
@@ -220,39 +219,11 @@ md_service_hosted (MdStore  *store,
   return hosted;
 }
 
-typedef struct
-{
-  MdSession  *session;
-  const char *key;
-  const char *value;
-} SettingData;
-
-static gboolean
-setting_txn (MdStore  *store,
-             gpointer  user_data,
-             GError  **error)
-{
-  SettingData *data = user_data;
-  g_autoptr(MdStmt) stmt = md_store_prepare (store,
-                                             "INSERT INTO setting (key, value) VALUES ($1, $2) "
-                                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                             error);
-  g_autofree char *object = g_strdup_printf ("setting:%s", data->key);
-  g_autofree char *detail = _md_detail ("value", data->value, NULL);
-
-  if (stmt == NULL)
-    return FALSE;
-  md_stmt_bind_text (stmt, 1, data->key);
-  md_stmt_bind_text (stmt, 2, data->value);
-  return md_stmt_exec (stmt, error) &&
-         _md_audit (store, data->session, 0, "setting.set", object, detail, error);
-}
-
 /**
  * md_service_setting_set:
  * @key: a setting of docs/daemon.md ("notify.command", "poll.interval-seconds"…)
  *
- * Changes a site setting (administrators), audited.
+ * Changes a site setting (administrators), audited: md_setting_set().
  */
 gboolean
 md_service_setting_set (MdSession   *session,
@@ -260,15 +231,5 @@ md_service_setting_set (MdSession   *session,
                         const char  *value,
                         GError     **error)
 {
-  SettingData data = { session, key, value };
-
-  g_return_val_if_fail (MD_IS_SESSION (session), FALSE);
-
-  if (!md_validate_text (key, _("setting"), TRUE, 64, error) ||
-      !md_validate_text (value, _("value"), FALSE, 1024, error) ||
-      !md_session_require (session, MD_PERM_SETTINGS, error))
-    return FALSE;
-  if (value == NULL)
-    data.value = "";
-  return md_store_write (md_session_get_store (session), setting_txn, &data, error);
+  return md_setting_set (session, key, value, error);
 }

@@ -16,7 +16,8 @@
 
 /*
  * meterdesk-sim card --type cpu|sle4442 --state FILE [--port N] [--host H]
- *                    [--tear-at N] [--seed N] [--stall-at N] [--uid HEX] [--log FILE]
+ *                    [--tear-at N] [--seed N] [--stall-at N] [--pause-at N] [--uid HEX]
+ *                    [--log FILE]
  * meterdesk-sim card-meter --state CARDFILE --meter-state FILE --key KEYFILE
  *                    [--meter-id ID] [--use KWH]
  */
@@ -63,6 +64,7 @@ run_card (int    argc,
   int port = 35963;
   int tear_at = 0;
   int stall_at = 0;
+  int pause_at = 0;
   int seed = 0;
   GOptionEntry entries[] = {
     { "type", 0, 0, G_OPTION_ARG_STRING, &type, "cpu or sle4442 (for a new card)", "TYPE" },
@@ -73,6 +75,8 @@ run_card (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "decides how much of a torn write lands", "N" },
     { "stall-at", 0, 0, G_OPTION_ARG_INT, &stall_at, "carry out the N-th APDU, never answer",
       "N" },
+    { "pause-at", 0, 0, G_OPTION_ARG_INT, &pause_at,
+      "before the N-th APDU, print \"paused\" and wait for a line on stdin", "N" },
     { "uid", 0, 0, G_OPTION_ARG_STRING, &uid_text, "the serial of a new card (16 hex digits)",
       "HEX" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "append every APDU to FILE", "FILE" },
@@ -87,7 +91,8 @@ run_card (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (context, error->message);
-  if (state == NULL || port <= 0 || port > 65535 || tear_at < 0 || stall_at < 0)
+  if (state == NULL || port <= 0 || port > 65535 || tear_at < 0 || stall_at < 0 ||
+      pause_at < 0)
     return usage (context, "--state is required; numbers must be positive");
 
   if (g_file_test (state, G_FILE_TEST_EXISTS))
@@ -120,6 +125,7 @@ run_card (int    argc,
   options.port = port;
   options.tear_at = tear_at;
   options.stall_at = stall_at;
+  options.pause_at = pause_at;
   options.seed = seed;
   options.log_path = log_path;
   options.connect_timeout_ms = 10000;
@@ -226,7 +232,8 @@ md_sim_main (int    argc,
     return run_card_meter (argc - 1, argv + 1);
   fputs ("usage: meterdesk-sim bus --help\n"
          "       meterdesk-sim card --type cpu|sle4442 --state FILE [--port N] [--tear-at N]\n"
-         "                          [--seed N] [--stall-at N] [--uid HEX] [--log FILE]\n"
+         "                          [--seed N] [--stall-at N] [--pause-at N] [--uid HEX]\n"
+         "                          [--log FILE]\n"
          "       meterdesk-sim card-meter --state CARDFILE --meter-state FILE --key KEYFILE\n"
          "                          [--meter-id ID] [--use KWH]\n", stderr);
   return 2;

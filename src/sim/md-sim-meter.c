@@ -190,9 +190,11 @@ md_sim_meter_insert_card (MdSimMeter         *meter,
       else
         {
           next.generation = card.generation;
+          /* The next count, or one past reversed purchases the meter has
+           * not seen (they carry nothing). */
           if (!card.has_purchase || card.purchase_count <= next.load_count)
             result = MD_CARD_RESULT_NOTHING_NEW;
-          else if (card.purchase_count != next.load_count + 1)
+          else if (card.purchase_count - card.purchase_skipped > next.load_count + 1)
             result = MD_CARD_RESULT_REFUSED_COUNT;
           else if (next.params.capacity > 0 &&
                    next.remaining + card.credit > next.params.capacity)

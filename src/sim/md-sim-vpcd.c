@@ -155,7 +155,10 @@ log_apdu (FILE         *log,
  * Connects @card to vpcd and answers it until the connection closes, or
  * until the APDU @options->tear_at (then the card is torn and the
  * connection dropped with no answer) or @options->stall_at (the APDU is
- * carried out in full, but never answered).
+ * carried out in full, but never answered). At the APDU
+ * @options->pause_at it prints "paused" and waits for a line on standard
+ * input before it carries the APDU out and answers it; ended by a signal
+ * meanwhile, the card leaves the reader without it.
  *
  * Returns: how the session ended, for the process exit status
  */
@@ -229,6 +232,19 @@ md_sim_vpcd_run (MdSimCard               *card,
           log_apdu (log, "torn", NULL, 0);
           result = MD_SIM_EXIT_TORN;
           break;
+        }
+      if (options->pause_at != 0 && count == options->pause_at)
+        {
+          char line[64];
+
+          /* The card holds still while a test does something to the
+           * other side (kills the program writing to it). */
+          log_apdu (log, "paused", NULL, 0);
+          fprintf (stdout, "paused\n");
+          fflush (stdout);
+          if (fgets (line, sizeof line, stdin) == NULL)
+            g_debug ("standard input closed: going on");
+          log_apdu (log, "resumed", NULL, 0);
         }
       answer = md_sim_card_process (card, payload, len);
       if ((save_error = md_sim_card_take_save_error (card)) != NULL)

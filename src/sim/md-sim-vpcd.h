@@ -29,6 +29,7 @@ typedef struct
   guint16     port;
   guint       tear_at;
   guint       stall_at;
+  guint       pause_at;
   guint32     seed;
   const char *log_path;
   guint       connect_timeout_ms;

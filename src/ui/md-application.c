@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "md-application.h"
+#include "md-card-desk.h"
 #include "md-demo.h"
 #include "md-ui-resources.h"
 #include "md-window.h"
@@ -133,6 +134,37 @@ get_window (MdApplication *self)
   return MD_IS_WINDOW (window) ? MD_WINDOW (window) : NULL;
 }
 
+static char *setting_string (const char *key);
+
+/* The window's card reader: the demo's emulated one, else the PC/SC reader
+ * of the preferences (the first one when none is named). */
+static void
+attach_card_desk (MdApplication *self,
+                  gboolean       demo)
+{
+  g_autoptr(MdCardDesk) desk = NULL;
+
+  if (demo)
+    {
+      g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "meterdesk", "demo-cards",
+                                               NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (!(desk = md_card_desk_new_demo (dir, TRUE, &error)))
+        {
+          g_warning ("The demo card reader cannot be set up: %s", error->message);
+          return;
+        }
+    }
+  else
+    {
+      g_autofree char *reader = setting_string ("card-reader");
+
+      desk = md_card_desk_new (reader, g_getenv ("MD_CARD_KEY"));
+    }
+  md_worker_set_card_desk (self->worker, desk);
+}
+
 static void
 start_done_cb (GObject      *source,
                GAsyncResult *result,
@@ -176,6 +208,7 @@ start_done_cb (GObject      *source,
       else
         self->status = g_steal_pointer (&counts);
       self->worker = md_worker_new (self->store);
+      attach_card_desk (self, start->demo);
       if (window != NULL)
         md_window_set_worker (window, self->worker, self->terminal,
                               start->demo ? _("Demo operators: cashier / cashier1, supervisor / "

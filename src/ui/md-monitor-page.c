@@ -160,7 +160,8 @@ filter_func (gpointer item,
     default:
       break;
     }
-  if (gtk_toggle_button_get_active (self->offline_toggle) && row->online)
+  /* A meter on no bus (a card meter) is never offline: nothing polls it. */
+  if (gtk_toggle_button_get_active (self->offline_toggle) && (row->online || row->bus == NULL))
     return FALSE;
   if (gtk_toggle_button_get_active (self->tripped_toggle) && g_strcmp0 (row->relay, "tripped") != 0)
     return FALSE;
@@ -182,7 +183,7 @@ update_summary (MdMonitorPage *self)
     {
       g_autoptr(MdBoardItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      offline += item->row->online ? 0 : 1;
+      offline += item->row->online || item->row->bus == NULL ? 0 : 1;
       tripped += g_strcmp0 (item->row->relay, "tripped") == 0 ? 1 : 0;
       alarms += item->row->alarm_level > 0 ? 1 : 0;
     }
@@ -248,6 +249,8 @@ relay_text (const MdBoardRow *row)
 static const char *
 online_text (const MdBoardRow *row)
 {
+  if (row->bus == NULL)
+    return _("on no bus (card meter)");
   if (!row->known)
     return _("never read");
   return row->online ? _("online") : _("offline");

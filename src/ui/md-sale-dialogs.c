@@ -17,6 +17,7 @@ typedef enum
 {
   OP_LIST_PENDING,
   OP_X_REPORT,
+  OP_SHOW_SALE,
   OP_REVERSE,
   OP_RESOLVE,
   OP_VOID,
@@ -125,6 +126,8 @@ query_job (MdStore       *store,
 
   if (request->op == OP_LIST_PENDING)
     return md_sale_list (session, "pending", NULL, NULL, 100, error);
+  if (request->op == OP_SHOW_SALE)
+    return md_sale_show (session, request->sale_id, error);
 
   /* No open shift is an answer here, not a failure: an empty object. */
   node = md_shift_x_report (session, &local_error);
@@ -246,6 +249,7 @@ action_job (MdStore       *store,
 
     case OP_LIST_PENDING:
     case OP_X_REPORT:
+    case OP_SHOW_SALE:
     default:
       g_assert_not_reached ();
     }
@@ -399,13 +403,59 @@ reason_changed_cb (GtkEditable      *reason,
   adw_message_dialog_set_response_enabled (message, "reverse", *text != '\0');
 }
 
+static void
+reverse_sale_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Dialog *dialog = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_finish (MD_WORKER (source), result, &error);
+  JsonObject *sale;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *message;
+  GtkWidget *form;
+
+  if (node == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  sale = json_node_get_object (node);
+  /* The supervisor approves this action and this amount (UX.md). */
+  heading = g_strdup_printf (_("Reverse receipt %s?"),
+                             json_object_get_string_member_with_default (sale, "receipt", "—"));
+  body = g_strdup_printf (_("¥%s paid for account %s goes back to the customer, and the credit "
+                            "comes off the account, card or meter. A supervisor approves it."),
+                          json_object_get_string_member (sale, "amount"),
+                          json_object_get_string_member (sale, "account"));
+  message = message_dialog_new (dialog, heading, body);
+  form = form_new (message);
+  dialog->reason = form_add_entry (form, _("Reason"), FALSE);
+  form_add_approver (dialog, form);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (message), "reverse", _("_Reverse"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (message), "reverse",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (message), "reverse", FALSE);
+  g_signal_connect_object (dialog->reason, "changed", G_CALLBACK (reason_changed_cb), message, 0);
+  g_signal_connect (message, "response", G_CALLBACK (reverse_response_cb), g_steal_pointer (&task));
+  gtk_window_present (GTK_WINDOW (message));
+  gtk_widget_grab_focus (GTK_WIDGET (dialog->reason));
+}
+
+static void query (GTask               *task,
+                   Op                   op,
+                   GAsyncReadyCallback  callback);
+
 /**
  * md_sale_dialog_reverse:
  * @sale_id: the sale to reverse (冲正)
  *
- * Asks for the reason and, unless the operator may reverse alone, a
- * supervisor's name and password; then reverses @sale_id under one key, so
- * pressing twice reverses once.
+ * Shows the sale's receipt and amount, asks for the reason and, unless the
+ * operator may reverse alone, a supervisor's name and password; then
+ * reverses @sale_id under one key, so pressing twice reverses once.
  */
 void
 md_sale_dialog_reverse (GtkWidget            *parent,
@@ -415,29 +465,13 @@ md_sale_dialog_reverse (GtkWidget            *parent,
                         GAsyncReadyCallback   callback,
                         gpointer              user_data)
 {
-  GTask *task = dialog_task_new (parent, worker, cancellable, md_sale_dialog_reverse, callback,
-                                 user_data);
+  g_autoptr(GTask) task = dialog_task_new (parent, worker, cancellable, md_sale_dialog_reverse,
+                                           callback, user_data);
   Dialog *dialog = g_task_get_task_data (task);
-  g_autofree char *heading = g_strdup_printf (_("Reverse sale %lld?"), (long long) sale_id);
-  GtkWidget *message;
-  GtkWidget *form;
 
   dialog->sale_id = sale_id;
   dialog->key = md_vend_new_key ();
-  message = message_dialog_new (dialog, heading,
-                                _("The money goes back to the customer and the credit comes off "
-                                  "the account, card or meter. A supervisor approves it."));
-  form = form_new (message);
-  dialog->reason = form_add_entry (form, _("Reason"), FALSE);
-  form_add_approver (dialog, form);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (message), "reverse", _("_Reverse"));
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (message), "reverse",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (message), "reverse", FALSE);
-  g_signal_connect_object (dialog->reason, "changed", G_CALLBACK (reason_changed_cb), message, 0);
-  g_signal_connect (message, "response", G_CALLBACK (reverse_response_cb), task);
-  gtk_window_present (GTK_WINDOW (message));
-  gtk_widget_grab_focus (GTK_WIDGET (dialog->reason));
+  query (task, OP_SHOW_SALE, reverse_sale_cb);
 }
 
 /* ---- pending ---- */

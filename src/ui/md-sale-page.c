@@ -3,11 +3,13 @@
 
 #include <glib/gi18n.h>
 
+#include "md-card-desk.h"
 #include "md-ledger.h"
 #include "md-pricing.h"
 #include "md-register.h"
 #include "md-sale-dialogs.h"
 #include "md-sale-page.h"
+#include "md-receipt-print.h"
 #include "md-shift.h"
 #include "md-ui-util.h"
 #include "md-vend.h"
@@ -39,8 +41,20 @@ struct _MdSalePage
   GtkLabel             *total;
   GtkLabel             *status_line;
   GtkButton            *pending_button;
+  AdwPreferencesGroup  *card_group;
+  AdwActionRow         *card_row;
+  AdwActionRow         *card_count_row;
+  AdwActionRow         *card_credit_row;
+  AdwActionRow         *card_meter_row;
+  GtkLabel             *card_problems;
+  GtkWidget            *demo_box;
 
   /* owned */
+  MdCardDesk           *card_desk;
+  char                 *card_account; /* the account of the card read, or NULL */
+  char                 *card_refusal; /* why no sale may go on that card, or NULL */
+  gboolean              card_reading;
+  gboolean              card_quiet;   /* a read after a sale: keep its message */
   MdWorker             *worker;
   GCancellable         *cancellable;
   GPtrArray            *recent_rows;
@@ -58,9 +72,14 @@ struct _MdSalePage
   gint64                last_sale;
   gint64                pending_count;
   char                 *shift_text;
+  GSettings            *settings;     /* NULL without the installed schema */
+  char                 *export_path;  /* receipts to a PDF instead of a printer */
+  char                 *printed;      /* the last receipt printed */
 };
 
 G_DEFINE_FINAL_TYPE (MdSalePage, md_sale_page, GTK_TYPE_WIDGET)
+
+static void clear_card (MdSalePage *self);
 
 enum {
   PROP_0,
@@ -288,7 +307,11 @@ quote_done_cb (GObject      *source,
       gtk_label_set_text (self->total, total);
       self->quote_amount = view->amount;
       self->quote_valid = TRUE;
-      set_status (self, NULL, NULL);
+      /* A card nothing may be sold on stays said. */
+      if (self->card_refusal != NULL && g_strcmp0 (self->card_account, self->account_no) == 0)
+        set_status (self, "error", self->card_refusal);
+      else
+        set_status (self, NULL, NULL);
       update_change (self);
     }
   quote_view_free (view);
@@ -551,6 +574,8 @@ md_sale_page_load_account (MdSalePage *self,
     {
       new_key (self);
       g_clear_pointer (&self->medium_kind, g_free);
+      if (g_strcmp0 (self->card_account, no) != 0)
+        clear_card (self);
     }
   g_free (self->account_no);
   self->account_no = no;
@@ -726,6 +751,16 @@ sell_job (MdStore       *store,
   g_autoptr(MdMedium) medium = NULL;
   MdSaleRequest request = { job->key, job->account_no, job->amount, job->energy, job->pay };
 
+  if (g_str_equal (job->medium_kind, "card") && md_worker_get_card_desk (job->worker) != NULL)
+    {
+      MdCardService *service = md_card_desk_get_service (md_worker_get_card_desk (job->worker),
+                                                         session, &outcome->error);
+
+      if (service != NULL)
+        md_card_service_sell (service, session, &request, &outcome->result, cancellable,
+                              &outcome->error);
+      return outcome;
+    }
   if (!(medium = md_worker_lookup_medium (job->worker, job->medium_kind)))
     {
       g_set_error_literal (&outcome->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -738,6 +773,66 @@ sell_job (MdStore       *store,
 
   md_vend_sell (session, &request, medium, &outcome->result, cancellable, &outcome->error);
   return outcome;
+}
+
+static void
+printed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(MdSalePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *number = md_receipt_print_finish (result, &error);
+
+  if (number == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *text = g_strdup_printf (_("The receipt was not printed: %s. F10 "
+                                                     "prints it again."), error->message);
+
+          set_status (self, "warning", text);
+        }
+      return;
+    }
+  g_free (self->printed);
+  self->printed = g_steal_pointer (&number);
+}
+
+/* The receipt of @sale_id through the window's template and printer. */
+static void
+print_receipt (MdSalePage          *self,
+               gint64               sale_id,
+               gboolean             reprint,
+               MdReceiptPrintMode   mode)
+{
+  g_autofree char *template_name = self->settings != NULL
+    ? g_settings_get_string (self->settings, "receipt-template") : NULL;
+  g_autofree char *printer = self->settings != NULL
+    ? g_settings_get_string (self->settings, "receipt-printer") : NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->export_path != NULL)
+    mode = MD_RECEIPT_PRINT_EXPORT;
+  md_receipt_print (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->worker, sale_id,
+                    reprint, template_name, printer, mode, self->export_path, self->cancellable,
+                    printed_cb, g_object_ref (self));
+}
+
+static void
+reprint_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  MdSalePage *self = MD_SALE_PAGE (widget);
+
+  if (self->last_sale == 0)
+    {
+      set_status (self, "warning", _("Nothing to reprint: no sale on this screen yet"));
+      return;
+    }
+  /* The print dialog offers a preview; a reprint is marked and recorded. */
+  print_receipt (self, self->last_sale, TRUE, MD_RECEIPT_PRINT_DIALOG);
 }
 
 static void
@@ -771,6 +866,16 @@ sell_done_cb (GObject      *source,
       gtk_editable_set_text (GTK_EDITABLE (self->tendered_row), "");
       set_status (self, "success", text);
       md_sale_page_load_account (self, self->account_no);
+      /* The card now carries the purchase: show it as the meter will see it. */
+      if (g_strcmp0 (self->medium_kind, "card") == 0)
+        {
+          self->card_quiet = TRUE;
+          gtk_widget_activate_action (GTK_WIDGET (self), "sale.read-card", NULL);
+          self->card_quiet = self->card_reading;
+        }
+      if (self->settings != NULL &&
+          g_settings_get_boolean (self->settings, "print-receipt-automatically"))
+        print_receipt (self, self->last_sale, FALSE, MD_RECEIPT_PRINT_DIRECT);
     }
   else if (outcome->result.sale_id != 0)
     {
@@ -825,6 +930,20 @@ sell_activated (GtkWidget  *widget,
       gtk_widget_grab_focus (GTK_WIDGET (self->amount_row));
       return;
     }
+  if (g_strcmp0 (self->medium_kind, "card") == 0 && self->card_desk != NULL)
+    {
+      if (self->card_refusal != NULL && g_strcmp0 (self->card_account, self->account_no) == 0)
+        {
+          set_status (self, "error", self->card_refusal);
+          return;
+        }
+      if (g_strcmp0 (self->card_account, self->account_no) != 0)
+        {
+          set_status (self, "warning", _("Insert this customer’s card and read it (F4) before "
+                                         "selling"));
+          return;
+        }
+    }
   if (selected_pay (self) == MD_PAY_CASH && self->quote_valid)
     {
       const char *tendered_text = gtk_editable_get_text (GTK_EDITABLE (self->tendered_row));
@@ -857,6 +976,335 @@ static void
 amount_activated_cb (MdSalePage *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), "sale.sell", NULL);
+}
+
+/* ---- the card in the reader (F4) ---- */
+
+static void
+clear_card (MdSalePage *self)
+{
+  g_clear_pointer (&self->card_account, g_free);
+  g_clear_pointer (&self->card_refusal, g_free);
+  gtk_widget_set_visible (GTK_WIDGET (self->card_group), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->card_problems), FALSE);
+}
+
+static const char *
+card_kind_label (MdCardKind kind)
+{
+  switch (kind)
+    {
+    case MD_CARD_KIND_BLANK:
+      return _("Blank card");
+    case MD_CARD_KIND_PURCHASE:
+      return _("Customer card");
+    case MD_CARD_KIND_REPLACEMENT:
+      return _("Replacement card");
+    case MD_CARD_KIND_CHECK:
+      return _("Check card");
+    case MD_CARD_KIND_SETTING:
+      return _("Setting card");
+    case MD_CARD_KIND_CLEAR:
+      return _("Clear card");
+    default:
+      return _("Unknown card");
+    }
+}
+
+static char *
+card_amount (const MdCardState *card,
+             gint64             value)
+{
+  g_autofree char *text = NULL;
+
+  if (card->money)
+    return md_money_format (value, MD_MONEY_STYLE_CURRENCY);
+  text = md_energy_format (value);
+  return g_strdup_printf (_("%s kWh"), text);
+}
+
+static gpointer
+card_query_job (MdStore       *store,
+                MdSession     *session,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  MdCardDesk *desk = data;
+  MdCardService *service = md_card_desk_get_service (desk, session, error);
+  MdCardQuery *query;
+
+  if (service == NULL)
+    return NULL;
+  query = g_new0 (MdCardQuery, 1);
+  if (!md_card_service_query (service, session, query, cancellable, error))
+    {
+      md_card_query_clear (query);
+      g_free (query);
+      return NULL;
+    }
+  return query;
+}
+
+static void
+card_query_free (gpointer data)
+{
+  md_card_query_clear (data);
+  g_free (data);
+}
+
+static void
+show_card (MdSalePage        *self,
+           const MdCardQuery *query)
+{
+  const MdCardState *card = &query->card;
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autofree char *title = g_strdup_printf ("%s · %s", card_kind_label (card->kind),
+                                            card->uid != NULL ? card->uid : "");
+  g_autofree char *counts = NULL;
+
+  adw_action_row_set_subtitle (self->card_row, title);
+  if (query->registered)
+    counts = g_strdup_printf ("%lld / %lld", (long long) card->purchase_count,
+                              (long long) query->record.purchase_count);
+  else
+    counts = g_strdup_printf ("%lld / —", (long long) card->purchase_count);
+  adw_action_row_set_subtitle (self->card_count_row, counts);
+
+  if (card->has_purchase && card->credit > 0 &&
+      !(card->has_write_back && card->load_count >= card->purchase_count))
+    {
+      g_autofree char *credit = card_amount (card, card->credit);
+
+      adw_action_row_set_subtitle (self->card_credit_row, credit);
+    }
+  else
+    adw_action_row_set_subtitle (self->card_credit_row, _("Nothing: the meter has loaded it all"));
+
+  if (card->has_write_back)
+    {
+      g_autofree char *remaining = card_amount (card, card->remaining);
+      g_autofree char *used = md_energy_format (card->cumulative);
+      g_autofree char *text = g_strdup_printf (_("%s left · %s kWh used · %lld purchases loaded"),
+                                               remaining, used, (long long) card->load_count);
+
+      adw_action_row_set_subtitle (self->card_meter_row, text);
+    }
+  else
+    adw_action_row_set_subtitle (self->card_meter_row,
+                                 _("None yet: the card has not been in the meter"));
+
+  for (guint i = 0; query->problems != NULL && i < query->problems->len; i++)
+    {
+      if (problems->len > 0)
+        g_string_append_c (problems, '\n');
+      g_string_append (problems, query->problems->pdata[i]);
+    }
+  gtk_label_set_text (self->card_problems, problems->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->card_problems), problems->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->card_group), TRUE);
+}
+
+static void
+card_query_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(MdSalePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  MdCardQuery *query = md_worker_run_finish (MD_WORKER (source), result, &error);
+  const MdCardState *card;
+  const char *account;
+
+  gboolean quiet = self->card_quiet;
+
+  self->card_reading = FALSE;
+  self->card_quiet = FALSE;
+  if (query == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !quiet)
+        {
+          clear_card (self);
+          set_status (self, "error", error->message);
+        }
+      return;
+    }
+
+  card = &query->card;
+  account = query->registered ? query->record.account_no : card->account_no;
+  clear_card (self);
+  if (card->kind == MD_CARD_KIND_BLANK || account == NULL || *account == '\0')
+    {
+      set_status (self, "warning", card->kind == MD_CARD_KIND_BLANK
+                                     ? _("This card is blank: issue it to an account in Accounts")
+                                     : _("This card belongs to no account here"));
+      card_query_free (query);
+      return;
+    }
+
+  self->card_account = g_strdup (account);
+  if (query->pending_sale != 0)
+    self->card_refusal = g_strdup_printf (_("Sale %lld to this card is pending: settle it "
+                                            "first (F7)"), (long long) query->pending_sale);
+  else if (query->problems != NULL && query->problems->len > 0)
+    self->card_refusal = g_strdup_printf (_("The card does not match the books: %s"),
+                                          (const char *) query->problems->pdata[0]);
+  else if (!query->sellable)
+    self->card_refusal = g_strdup (card->kind == MD_CARD_KIND_CHECK ||
+                                   card->kind == MD_CARD_KIND_SETTING ||
+                                   card->kind == MD_CARD_KIND_CLEAR
+                                   ? _("This is a technician’s card: nothing can be sold on it")
+                                   : _("This card may not be sold to (lost, replaced or not "
+                                       "registered)"));
+
+  if (g_strcmp0 (self->account_no, account) != 0)
+    md_sale_page_load_account (self, account);
+  show_card (self, query);
+  if (self->card_refusal != NULL)
+    set_status (self, "error", self->card_refusal);
+  else if (!self->busy && !quiet)
+    set_status (self, NULL, _("Card read: enter the amount"));
+  card_query_free (query);
+}
+
+static void
+read_card_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MdSalePage *self = MD_SALE_PAGE (widget);
+
+  if (self->worker == NULL || self->card_reading)
+    return;
+  if (self->card_desk == NULL)
+    {
+      set_status (self, "warning", _("No card reader is set up for this window (Preferences)"));
+      return;
+    }
+  self->card_reading = TRUE;
+  if (!self->card_quiet)
+    set_status (self, NULL, _("Reading the card…"));
+  md_worker_run (self->worker, card_query_job, g_object_ref (self->card_desk), g_object_unref,
+                 card_query_free, self->cancellable, card_query_done_cb, g_object_ref (self));
+}
+
+static void
+card_inserted_cb (MdSalePage *self)
+{
+  /* The counter reads the card as it goes in, when it is on screen. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && !self->busy)
+    gtk_widget_activate_action (GTK_WIDGET (self), "sale.read-card", NULL);
+}
+
+static void
+card_removed_cb (MdSalePage *self)
+{
+  clear_card (self);
+}
+
+typedef struct
+{
+  MdCardDesk *desk;
+  char       *action;
+  char       *account_no;
+} DemoJob;
+
+static void
+demo_job_free (gpointer data)
+{
+  DemoJob *job = data;
+
+  g_object_unref (job->desk);
+  g_free (job->action);
+  g_free (job->account_no);
+  g_free (job);
+}
+
+static gpointer
+demo_job (MdStore       *store,
+          MdSession     *session,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  DemoJob *job = data;
+
+  if (g_str_equal (job->action, "sale.demo-remove"))
+    {
+      md_card_desk_demo_remove (job->desk);
+      return json_node_init_null (json_node_alloc ());
+    }
+  if (g_str_equal (job->action, "sale.demo-meter"))
+    return md_card_desk_demo_meter (job->desk, job->account_no, error);
+  if (!md_card_desk_demo_insert (job->desk, session, job->account_no, error))
+    return NULL;
+  return json_node_init_null (json_node_alloc ());
+}
+
+static void
+demo_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(MdSalePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_finish (MD_WORKER (source), result, &error);
+
+  if (node == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, "error", error->message);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      const char *what = json_object_get_string_member_with_default (o, "result", "");
+      g_autofree char *text = NULL;
+
+      if (g_str_equal (what, "loaded"))
+        text = g_strdup_printf (_("The meter loaded the purchase (%lld loaded so far); the "
+                                  "customer has the card back"),
+                                (long long) json_object_get_int_member (o, "load_count"));
+      else if (g_str_equal (what, "nothing-new"))
+        text = g_strdup (_("The meter had nothing new to load from the card"));
+      else
+        text = g_strdup_printf (_("The meter refused the card (%s)"), what);
+      set_status (self, g_str_equal (what, "loaded") ? "success" : "warning", text);
+    }
+}
+
+static void
+demo_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  MdSalePage *self = MD_SALE_PAGE (widget);
+  DemoJob *job;
+
+  if (self->worker == NULL || self->card_desk == NULL || !md_card_desk_is_demo (self->card_desk))
+    return;
+  if (!g_str_equal (action_name, "sale.demo-remove") && self->account_no == NULL)
+    {
+      set_status (self, "warning", _("Find the customer first (F3)"));
+      return;
+    }
+  job = g_new0 (DemoJob, 1);
+  job->desk = g_object_ref (self->card_desk);
+  job->action = g_strdup (action_name);
+  job->account_no = g_strdup (self->account_no);
+  md_worker_run (self->worker, demo_job, job, demo_job_free, (GDestroyNotify) json_node_unref,
+                 self->cancellable, demo_done_cb, g_object_ref (self));
+}
+
+static void
+update_demo_box (MdSalePage *self)
+{
+  gboolean show = self->card_desk != NULL && md_card_desk_is_demo (self->card_desk) &&
+                  (self->settings == NULL ||
+                   g_settings_get_boolean (self->settings, "show-demo-card-button"));
+
+  gtk_widget_set_visible (self->demo_box, show);
 }
 
 /* ---- other actions ---- */
@@ -1115,7 +1563,13 @@ md_sale_page_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->cancellable);
+  if (self->card_desk != NULL)
+    g_signal_handlers_disconnect_by_data (self->card_desk, self);
+  g_clear_object (&self->card_desk);
   g_clear_object (&self->worker);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->recent_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (md_sale_page_parent_class)->dispose (object);
@@ -1128,9 +1582,13 @@ md_sale_page_finalize (GObject *object)
 
   g_free (self->account_no);
   g_free (self->medium_kind);
+  g_free (self->card_account);
+  g_free (self->card_refusal);
   g_free (self->key);
   g_free (self->status);
   g_free (self->shift_text);
+  g_free (self->export_path);
+  g_free (self->printed);
 
   G_OBJECT_CLASS (md_sale_page_parent_class)->finalize (object);
 }
@@ -1177,6 +1635,13 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, total);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, status_line);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, pending_button);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_group);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_row);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_count_row);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_credit_row);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_meter_row);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, card_problems);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, demo_box);
   gtk_widget_class_bind_template_callback (widget_class, search_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, result_activated_cb);
@@ -1194,6 +1659,11 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_install_action (widget_class, "sale.reverse", NULL, reverse_activated);
   gtk_widget_class_install_action (widget_class, "sale.sell", NULL, sell_activated);
   gtk_widget_class_install_action (widget_class, "sale.shift", NULL, shift_activated);
+  gtk_widget_class_install_action (widget_class, "sale.reprint", NULL, reprint_activated);
+  gtk_widget_class_install_action (widget_class, "sale.read-card", NULL, read_card_activated);
+  gtk_widget_class_install_action (widget_class, "sale.demo-insert", NULL, demo_activated);
+  gtk_widget_class_install_action (widget_class, "sale.demo-remove", NULL, demo_activated);
+  gtk_widget_class_install_action (widget_class, "sale.demo-meter", NULL, demo_activated);
 }
 
 static gboolean
@@ -1215,11 +1685,13 @@ add_shortcuts (MdSalePage *self)
   static const struct { guint key; const char *action; } keys[] = {
     { GDK_KEY_F2, "sale.new" },
     { GDK_KEY_F3, "sale.find" },
+    { GDK_KEY_F4, "sale.read-card" },
     { GDK_KEY_F5, "sale.mode" },
     { GDK_KEY_F6, "sale.payment" },
     { GDK_KEY_F7, "sale.pending" },
     { GDK_KEY_F8, "sale.reverse" },
     { GDK_KEY_F9, "sale.sell" },
+    { GDK_KEY_F10, "sale.reprint" },
     { GDK_KEY_F12, "sale.shift" },
     { GDK_KEY_Escape, "sale.new" },
   };
@@ -1278,6 +1750,19 @@ md_sale_page_set_worker (MdSalePage *self,
   g_return_if_fail (MD_IS_SALE_PAGE (self));
 
   g_set_object (&self->worker, worker);
+  if (self->card_desk != NULL)
+    g_signal_handlers_disconnect_by_data (self->card_desk, self);
+  g_clear_object (&self->card_desk);
+  if (worker != NULL && md_worker_get_card_desk (worker) != NULL)
+    self->card_desk = g_object_ref (md_worker_get_card_desk (worker));
+  if (self->card_desk != NULL)
+    {
+      g_signal_connect_swapped (self->card_desk, "card-inserted", G_CALLBACK (card_inserted_cb),
+                                self);
+      g_signal_connect_swapped (self->card_desk, "card-removed", G_CALLBACK (card_removed_cb),
+                                self);
+    }
+  update_demo_box (self);
   md_sale_page_refresh (self);
 }
 
@@ -1292,6 +1777,7 @@ md_sale_page_new_sale (MdSalePage *self)
   g_return_if_fail (MD_IS_SALE_PAGE (self));
 
   g_clear_pointer (&self->account_no, g_free);
+  clear_card (self);
   new_key (self);
   gtk_editable_set_text (GTK_EDITABLE (self->search), "");
   gtk_editable_set_text (GTK_EDITABLE (self->amount_row), "");
@@ -1339,4 +1825,78 @@ md_sale_page_get_busy (MdSalePage *self)
 {
   g_return_val_if_fail (MD_IS_SALE_PAGE (self), FALSE);
   return self->busy;
+}
+
+/**
+ * md_sale_page_set_settings:
+ * @settings: (nullable): where receipt printing is set
+ */
+void
+md_sale_page_set_settings (MdSalePage *self,
+                           GSettings  *settings)
+{
+  g_return_if_fail (MD_IS_SALE_PAGE (self));
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_set_object (&self->settings, settings);
+  if (settings != NULL)
+    g_signal_connect_swapped (settings, "changed::show-demo-card-button",
+                              G_CALLBACK (update_demo_box), self);
+  update_demo_box (self);
+}
+
+/**
+ * md_sale_page_set_receipt_file:
+ * @path: (nullable): write receipts to this PDF instead of printing them
+ *
+ * For tests and for windows without a printer.
+ */
+void
+md_sale_page_set_receipt_file (MdSalePage *self,
+                               const char *path)
+{
+  g_return_if_fail (MD_IS_SALE_PAGE (self));
+
+  g_free (self->export_path);
+  self->export_path = g_strdup (path);
+}
+
+/**
+ * md_sale_page_get_printed:
+ *
+ * Returns: (nullable): the number of the last receipt printed
+ */
+const char *
+md_sale_page_get_printed (MdSalePage *self)
+{
+  g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
+
+  return self->printed;
+}
+
+/**
+ * md_sale_page_get_card_account:
+ *
+ * Returns: (nullable): the account of the card last read in the reader
+ */
+const char *
+md_sale_page_get_card_account (MdSalePage *self)
+{
+  g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
+
+  return self->card_account;
+}
+
+/**
+ * md_sale_page_get_card_refusal:
+ *
+ * Returns: (nullable): why nothing may be sold on the card read, or %NULL
+ */
+const char *
+md_sale_page_get_card_refusal (MdSalePage *self)
+{
+  g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
+
+  return self->card_refusal;
 }

@@ -20,9 +20,17 @@ const char  *md_sale_page_get_key         (MdSalePage  *self);
 gint64       md_sale_page_get_last_sale   (MdSalePage  *self);
 const char  *md_sale_page_get_status      (MdSalePage  *self);
 gboolean     md_sale_page_get_busy        (MdSalePage  *self);
+void         md_sale_page_set_settings    (MdSalePage  *self,
+                                           GSettings   *settings);
+void         md_sale_page_set_receipt_file (MdSalePage *self,
+                                           const char  *path);
+const char  *md_sale_page_get_printed     (MdSalePage  *self);
 void         md_sale_page_focus           (MdSalePage  *self);
 void         md_sale_page_refresh         (MdSalePage  *self);
 const char  *md_sale_page_get_shift       (MdSalePage  *self);
 gint64       md_sale_page_get_pending     (MdSalePage  *self);
+
+const char   *md_sale_page_get_card_account  (MdSalePage *self);
+const char   *md_sale_page_get_card_refusal  (MdSalePage *self);
 
 G_END_DECLS

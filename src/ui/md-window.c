@@ -6,6 +6,7 @@
 #include "md-accounts-page.h"
 #include "md-login-page.h"
 #include "md-monitor-page.h"
+#include "md-preferences.h"
 #include "md-sale-page.h"
 #include "md-window.h"
 
@@ -238,6 +239,16 @@ sign_out_activated (GtkWidget  *widget,
 }
 
 static void
+preferences_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  MdWindow *self = MD_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (md_preferences_new (GTK_WINDOW (self), self->settings)));
+}
+
+static void
 save_size (MdWindow *self)
 {
   int width, height;
@@ -322,6 +333,9 @@ md_window_class_init (MdWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock",
                                        NULL);
 }
@@ -358,6 +372,8 @@ md_window_init (MdWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
+  /* Without the installed schema there is nothing to set. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", self->settings != NULL);
 }
 
 MdWindow *
@@ -417,6 +433,7 @@ md_window_set_worker (MdWindow   *self,
   md_login_page_set_worker (self->login_page, worker);
   md_login_page_set_terminal (self->login_page, terminal);
   md_sale_page_set_worker (self->sale_page, worker);
+  md_sale_page_set_settings (self->sale_page, self->settings);
   md_accounts_page_set_worker (self->accounts_page, worker);
   md_monitor_page_set_worker (self->monitor_page, worker);
   md_login_page_set_hint (self->login_page, hint);

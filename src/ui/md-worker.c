@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "md-worker.h"
+#include "md-card-desk.h"
 #include "md-medium.h"
 
 struct _MdWorker
@@ -16,6 +17,8 @@ struct _MdWorker
   MdMediumLookup lookup;  /* set before the first job */
   gpointer       lookup_data;
   GDestroyNotify lookup_free;
+
+  MdCardDesk    *card_desk; /* set before the first job */
 };
 
 G_DEFINE_FINAL_TYPE (MdWorker, md_worker, G_TYPE_OBJECT)
@@ -83,6 +86,7 @@ md_worker_dispose (GObject *object)
   if (self->lookup_free != NULL)
     g_clear_pointer (&self->lookup_data, self->lookup_free);
   self->lookup = NULL;
+  g_clear_object (&self->card_desk);
 
   G_OBJECT_CLASS (md_worker_parent_class)->dispose (object);
 }
@@ -208,6 +212,13 @@ md_worker_lookup_medium (MdWorker   *self,
 {
   g_return_val_if_fail (MD_IS_WORKER (self), NULL);
 
+  if (g_strcmp0 (kind, "card") == 0 && self->card_desk != NULL)
+    {
+      g_autoptr(MdSession) session = md_worker_get_session (self);
+      MdCardService *service = md_card_desk_get_service (self->card_desk, session, NULL);
+
+      return service != NULL ? md_card_service_lookup_medium (kind, service) : NULL;
+    }
   if (self->lookup != NULL)
     return self->lookup (kind, self->lookup_data);
   if (kind == NULL || g_str_equal (kind, "account"))
@@ -306,4 +317,33 @@ md_worker_run_sync (MdWorker     *self,
       return NULL;
     }
   return sync.result;
+}
+
+/**
+ * md_worker_set_card_desk:
+ * @desk: (nullable): the window's card reader
+ *
+ * Set once, before any job: the "card" medium is then the card in @desk's
+ * reader; jobs reach the reader with md_worker_get_card_desk().
+ */
+void
+md_worker_set_card_desk (MdWorker   *self,
+                         MdCardDesk *desk)
+{
+  g_return_if_fail (MD_IS_WORKER (self));
+
+  g_set_object (&self->card_desk, desk);
+}
+
+/**
+ * md_worker_get_card_desk:
+ *
+ * Returns: (transfer none) (nullable): the card reader
+ */
+MdCardDesk *
+md_worker_get_card_desk (MdWorker *self)
+{
+  g_return_val_if_fail (MD_IS_WORKER (self), NULL);
+
+  return self->card_desk;
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "md-auth.h"
+#include "md-card-desk.h"
 #include "md-store.h"
 #include "md-vend.h"
 
@@ -42,6 +43,9 @@ void        md_worker_set_medium_lookup (MdWorker         *self,
                                          MdMediumLookup    lookup,
                                          gpointer          data,
                                          GDestroyNotify    data_free);
+void        md_worker_set_card_desk (MdWorker            *self,
+                                    MdCardDesk          *desk);
+MdCardDesk *md_worker_get_card_desk (MdWorker            *self);
 MdMedium   *md_worker_lookup_medium (MdWorker            *self,
                                     const char          *kind);
 void        md_worker_run          (MdWorker             *self,

@@ -21,11 +21,16 @@ CASH_PW = "cashier-secret"
 BOSS_PW = "supervisor-secret"
 
 
+# init makes the site's card key: here, never in the user's own directory.
+KEY_DIR = tempfile.mkdtemp(prefix="md-cli-key-")
+
+
 def run(db, args, operator=None, password=None, stdin=None, env=None, lang="C.UTF-8"):
     environ = dict(os.environ)
     environ.pop("MD_PASSWORD", None)
     environ.pop("MD_OPERATOR", None)
-    environ.update({"MD_DB": db, "LANG": lang, "LC_ALL": lang, "LANGUAGE": ""})
+    environ.update({"MD_DB": db, "LANG": lang, "LC_ALL": lang, "LANGUAGE": "",
+                    "MD_CARD_KEY": os.path.join(KEY_DIR, os.path.basename(db) + ".key")})
     if operator:
         environ["MD_OPERATOR"] = operator
         environ["MD_PASSWORD"] = password
@@ -79,6 +84,7 @@ class CliTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.dir)
+        shutil.rmtree(KEY_DIR, ignore_errors=True)
 
     @classmethod
     def staff(cls, args, expect=0):

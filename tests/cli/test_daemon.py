@@ -311,7 +311,7 @@ class DaemonTest(unittest.TestCase):
 
         # Nobody hosts now: `poll --once` reads every bus here, and a
         # remote sale goes to the meter directly.
-        doctor = self.json(["doctor", "--probe"])
+        doctor = self.json(["doctor", "--probe"])["meters"]
         self.assertEqual(doctor["hosted_by"], "")
         buses = {b["bus"]: b for b in doctor["buses"]}
         self.assertEqual(sorted(buses["BUS1"]["answering"]), [M1, M2, M3])

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+
+#include "md-application.h"
+#include "md-card.h"
+#include "md-sale-page.h"
+#include "md-vend.h"
+#include "md-window.h"
+#include "md-ui-test-util.h"
+
+/* Card sales at the demo window (`meterdesk --demo`), through the demo's
+ * emulated reader and each card's simulated meter: the sale is refused
+ * until the customer's card is read, the card read fills the card panel,
+ * a sale goes on the card and the meter loads it, and a card reported lost
+ * is refused at the counter. */
+
+typedef struct
+{
+  MdApplication *app;
+  MdWindow      *window;
+  MdSalePage    *sale;
+  char          *expect;
+} Card;
+
+static gboolean
+page_is_main (gpointer data)
+{
+  Card *card = data;
+
+  return g_strcmp0 (md_window_get_page (card->window), "main") == 0;
+}
+
+static gboolean
+status_has (gpointer data)
+{
+  Card *card = data;
+  const char *status = md_sale_page_get_status (card->sale);
+
+  return status != NULL && strstr (status, card->expect) != NULL;
+}
+
+static void
+wait_status (Card       *card,
+             const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  g_free (card->expect);
+  card->expect = g_strdup (text);
+  while (!status_has (card))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s” in the status line; it says “%s”", text,
+                 md_sale_page_get_status (card->sale));
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+account_shown (gpointer data)
+{
+  Card *card = data;
+
+  return g_strcmp0 (md_sale_page_get_account (card->sale), card->expect) == 0;
+}
+
+static gboolean
+sale_idle (gpointer data)
+{
+  Card *card = data;
+
+  return !md_sale_page_get_busy (card->sale);
+}
+
+typedef struct
+{
+  const char *account_no;
+  gint64      count;
+} BooksCount;
+
+/* The card register's purchase count and the account's posted card sales. */
+static gpointer
+books_job (MdStore       *store,
+           MdSession     *session,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  BooksCount *books = data;
+  g_auto(MdCardRecord) record = { 0 };
+
+  if (!md_card_of_account (store, books->account_no, &record, error))
+    return NULL;
+  books->count = record.purchase_count;
+  return books;
+}
+
+static gint64
+books_count (Card       *card,
+             const char *account_no)
+{
+  g_autoptr(GError) error = NULL;
+  BooksCount books = { account_no, -1 };
+
+  g_assert_nonnull (md_worker_run_sync (md_application_get_worker (card->app), books_job, &books,
+                                        &error));
+  g_assert_no_error (error);
+  return books.count;
+}
+
+static gpointer
+committed_job (MdStore       *store,
+            MdSession     *session,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  return md_sale_list (session, NULL, NULL, data, 0, error);
+}
+
+static guint
+committed_sales (Card       *card,
+              const char *account_no)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_sync (md_application_get_worker (card->app),
+                                                 committed_job, (gpointer) account_no, &error);
+  JsonArray *sales;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  sales = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (sales); i++)
+    {
+      JsonObject *sale = json_array_get_object_element (sales, i);
+
+      if (g_str_equal (json_object_get_string_member (sale, "kind"), "sale") &&
+          g_str_equal (json_object_get_string_member (sale, "state"), "committed"))
+        n++;
+    }
+  return n;
+}
+
+static gpointer
+lost_job (MdStore       *store,
+          MdSession     *session,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  return md_card_report_lost (session, data, error) ? data : NULL;
+}
+
+static void
+sell (Card       *card,
+      const char *yuan)
+{
+  GtkWidget *amount = need_widget (GTK_WIDGET (card->sale), ADW_TYPE_ENTRY_ROW,
+                                   "Amount in yuan (F5: energy)");
+
+  gtk_editable_set_text (GTK_EDITABLE (amount), yuan);
+  gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.sell", NULL);
+}
+
+static void
+card_script (Card *card)
+{
+  GtkWidget *sale = GTK_WIDGET (card->sale);
+  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (card->window));
+  const char *open_float[] = { "Float in yuan", "100.00", NULL };
+
+  fill (login, "Operator", "cashier");
+  fill (login, "Password", "cashier1");
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+  wait_for (page_is_main, card, "the counter");
+
+  /* The demo shows its card buttons. */
+  g_assert_true (gtk_widget_get_visible (need_widget (sale, GTK_TYPE_BUTTON,
+                                                      "Insert the customer’s card")));
+
+  /* A card customer found by number: no sale until the card is read. */
+  md_sale_page_load_account (card->sale, "200101");
+  g_free (card->expect);
+  card->expect = g_strdup ("200101");
+  wait_for (account_shown, card, "account 200101");
+  spin (100);
+  gtk_widget_activate_action (sale, "sale.shift", NULL);
+  answer_dialog (open_float, "open");
+  wait_status (card, "Shift");
+  sell (card, "30");
+  wait_status (card, "Insert this customer’s card and read it (F4)");
+  g_assert_cmpuint (committed_sales (card, "200101"), ==, 0);
+
+  /* The card goes in (issued on first use in the demo) and is read by
+   * itself: the panel shows it and the sale goes on the card. */
+  gtk_widget_activate_action (sale, "sale.demo-insert", NULL);
+  wait_status (card, "Card read: enter the amount");
+  g_assert_cmpstr (md_sale_page_get_card_account (card->sale), ==, "200101");
+  g_assert_null (md_sale_page_get_card_refusal (card->sale));
+  g_assert_true (gtk_widget_is_visible (need_widget (sale, ADW_TYPE_ACTION_ROW,
+                                                     "On the card, not yet in the meter")));
+  g_assert_cmpint (books_count (card, "200101"), ==, 0);
+  sell (card, "30");
+  wait_status (card, "Sold: receipt");
+  wait_for (sale_idle, card, "the sale to finish");
+  spin (300);
+  g_assert_cmpuint (committed_sales (card, "200101"), ==, 1);
+  g_assert_cmpint (books_count (card, "200101"), ==, 1);
+  /* The re-read after the sale keeps the sale's message. */
+  g_assert_nonnull (strstr (md_sale_page_get_status (card->sale), "Sold: receipt"));
+
+  /* The customer takes the card home; the meter loads the purchase. */
+  gtk_widget_activate_action (sale, "sale.demo-meter", NULL);
+  wait_status (card, "The meter loaded the purchase (1 loaded so far)");
+  g_assert_null (md_sale_page_get_card_account (card->sale));
+
+  /* With the card out, no sale; F4 says what is wrong. */
+  sell (card, "20");
+  wait_status (card, "Insert this customer’s card");
+  gtk_widget_activate_action (sale, "sale.read-card", NULL);
+  wait_status (card, "No card");
+
+  /* The second purchase; the card shows the meter's write-back. */
+  gtk_widget_activate_action (sale, "sale.demo-insert", NULL);
+  wait_status (card, "Card read: enter the amount");
+  sell (card, "20");
+  wait_status (card, "Sold: receipt");
+  wait_for (sale_idle, card, "the sale to finish");
+  spin (300);
+  g_assert_cmpuint (committed_sales (card, "200101"), ==, 2);
+  g_assert_cmpint (books_count (card, "200101"), ==, 2);
+
+  /* Reported lost: the card is refused at the counter, nothing is sold. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    md_worker_run_sync (md_application_get_worker (card->app), lost_job, (gpointer) "200101",
+                        &error);
+    g_assert_no_error (error);
+  }
+  gtk_widget_activate_action (sale, "sale.read-card", NULL);
+  spin (100);
+  g_free (card->expect);
+  card->expect = g_strdup ("200101");
+  wait_for (account_shown, card, "account 200101");
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+    while (md_sale_page_get_card_refusal (card->sale) == NULL)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+      }
+  }
+  sell (card, "20");
+  spin (300);
+  g_assert_cmpstr (md_sale_page_get_status (card->sale), ==,
+                   md_sale_page_get_card_refusal (card->sale));
+  g_assert_cmpuint (committed_sales (card, "200101"), ==, 2);
+}
+
+static void
+ready_cb (GObject    *object,
+          GParamSpec *pspec,
+          gpointer    user_data)
+{
+  Card *card = user_data;
+
+  card->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
+  card->sale = md_window_get_sale_page (card->window);
+  card_script (card);
+  g_application_quit (G_APPLICATION (object));
+}
+
+static void
+test_card_counter (void)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
+  Card card = { app };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (ready_cb), &card);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_free (card.expect);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+  }
+
+  g_test_add_func ("/meterdesk/ui/card/counter", test_card_counter);
+
+  return g_test_run ();
+}
