@@ -396,7 +396,11 @@ run_setting_set (MdCli   *cli,
   if (!md_cli_parse (args, NULL, 0, 2, 2, &p, error) ||
       !md_setting_set (cli->session, p->pdata[0], p->pdata[1], error))
     return NULL;
-  return md_cli_result ("key", p->pdata[0], "value", p->pdata[1], NULL);
+  /* A password is not repeated on the terminal. */
+  return md_cli_result ("key", p->pdata[0], "value",
+                        strstr (p->pdata[0], "password") != NULL ? "********"
+                                                                 : (const char *) p->pdata[1],
+                        NULL);
 }
 
 static JsonNode *

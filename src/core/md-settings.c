@@ -87,6 +87,7 @@ typedef struct
   MdSession  *session;
   const char *key;
   char       *value;
+  gboolean    secret;
 } SetData;
 
 static gboolean
@@ -97,7 +98,8 @@ set_txn (MdStore  *store,
   SetData *data = user_data;
   g_autoptr(MdStmt) stmt = NULL;
   g_autofree char *object = g_strdup_printf ("setting:%s", data->key);
-  g_autofree char *detail = _md_detail ("value", data->value, NULL);
+  /* A secret's value stays out of the audit chain. */
+  g_autofree char *detail = _md_detail ("value", data->secret ? "********" : data->value, NULL);
 
   if (!(stmt = md_store_prepare (store,
                                  "INSERT INTO setting (key, value) VALUES ($1, $2) "
@@ -138,6 +140,7 @@ md_setting_set (MdSession   *session,
           !md_session_require (session, MD_PERM_SETTINGS, error))
         return FALSE;
       data.value = normal = g_strdup (value != NULL ? value : "");
+      data.secret = k->kind == KIND_SECRET;
       return md_store_write (md_session_get_store (session), set_txn, &data, error);
     }
   if (!md_parse_int (value, key, k->min, k->max, &number, error) ||
