@@ -137,7 +137,8 @@ class DaemonTest(unittest.TestCase):
         os.chmod(cls.script, 0o700)
         for key, value in (("poll.offline-after", "2"), ("notify.channels", "log,command"),
                            ("notify.command", cls.script), ("notify.staff", "13900000000"),
-                           ("notify.retry-seconds", "1"), ("remote.wait-seconds", "15")):
+                           ("notify.retry-seconds", "1"), ("remote.wait-seconds", "15"),
+                           ("dlt645.password", "pw-9876")):
             rc, out, err = run(cls.db, ["setting", "set", key, value], "admin", ADMIN_PW)
             assert rc == 0, err
         rc, out, err = run(cls.db, ["shift", "open", "--float", "500"], "cash", CASH_PW)
@@ -325,6 +326,19 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(json.loads(out)["state"], "committed")
         self.assertEqual(self.json(["meter", "read", M1])["purchase_count"],
                          before["purchase_count"] + 2)
+
+    def test_settings(self):
+        listed = {s["key"]: s["value"] for s in self.json(["setting", "list"])}
+        self.assertEqual(listed["notify.command"], self.script)
+        self.assertEqual(listed["poll.offline-after"], 2)
+        # A password is never shown, nor kept in the audit chain.
+        self.assertEqual(listed["dlt645.password"], "********")
+        self.assertEqual(self.sql("SELECT count(*) FROM audit WHERE detail LIKE '%pw-9876%'"),
+                         [(0,)])
+        rc, out, err = run(self.db, ["setting", "set", "poll.offline-after", "0"], "admin",
+                           ADMIN_PW)
+        self.assertEqual(rc, 1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
 
     def test_bad_input(self):
         cases = [
