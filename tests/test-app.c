@@ -901,6 +901,9 @@ main (int   argc,
     g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
 
     g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
+    /* The board and the sales here are the test's own: no poller beside
+     * them (tests/test-ui-meters.c runs the window with its services). */
+    g_settings_set_boolean (settings, "host-meter-services", FALSE);
   }
 
   g_test_add_func ("/meterdesk/ui/app/demo-start", test_demo_start);

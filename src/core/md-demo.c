@@ -225,7 +225,8 @@ populate_txn (MdStore  *store,
               MdMeterSpec meter = { address, "meterdesk-sim", MD_UTILITY_ELECTRICITY, bus, unit,
                                     path, NULL, area };
               MdAccountSpec account = { no, holder, "COM", phone, NULL, NULL, path, meters,
-                                        (shop % 3 + 1) * 10000, NULL, shop % 3 == 0 };
+                                        (shop % 3 + 1) * 10000, NULL, shop % 3 == 0, FALSE,
+                                        TRUE };
 
               if (!md_room_add (s, "MALL", building, floor, room, rname, 2000 + (shop % 7) * 1000,
                                 error) ||

@@ -9,6 +9,7 @@
 #include "md-application.h"
 #include "md-card-desk.h"
 #include "md-demo.h"
+#include "md-service.h"
 #include "md-ui-resources.h"
 #include "md-window.h"
 #include "md-worker.h"
@@ -22,6 +23,8 @@ struct _MdApplication
   char           *terminal;
   MdStore        *store;
   MdWorker       *worker;
+  MdServiceHost  *services;   /* the meter services, when this window hosts them */
+  MdServiceDemo  *demo_buses; /* --demo: the simulated gateways */
   char           *status;
   gboolean        demo;
   gboolean        ready;
@@ -46,6 +49,8 @@ typedef struct
   MdStore  *store;
   gint64    accounts;
   gint64    meters;
+  gboolean  services;
+  MdServiceDemo *demo_buses;
 } StartData;
 
 static void
@@ -56,6 +61,7 @@ start_data_free (gpointer data)
   g_free (start->uri);
   g_free (start->terminal);
   g_clear_object (&start->store);
+  g_clear_pointer (&start->demo_buses, md_service_demo_stop);
   g_free (start);
 }
 
@@ -113,6 +119,11 @@ start_thread (GTask        *task,
   else
     start->store = md_store_open (start->uri, MD_STORE_OPEN_NONE, &error);
 
+  /* The demo's buses: simulated Modbus TCP gateways in this process. */
+  if (start->store != NULL && start->demo && start->services &&
+      !(start->demo_buses = md_service_demo_start (start->uri, &error)))
+    g_clear_object (&start->store);
+
   if (start->store != NULL &&
       (!md_store_query_int64 (start->store, "SELECT count(*) FROM account", &start->accounts,
                               &error) ||
@@ -165,6 +176,27 @@ attach_card_desk (MdApplication *self,
   md_worker_set_card_desk (self->worker, desk);
 }
 
+static gboolean setting_boolean (const char *key,
+                                 gboolean    fallback);
+
+/* The poller, the meter command queue, alarms and batches (docs/daemon.md),
+ * in this process unless a daemon hosts them: then on standby, taking over
+ * when the daemon's lease lapses. */
+static void
+start_services (MdApplication *self,
+                const char    *uri)
+{
+  g_autoptr(GError) error = NULL;
+  MdServiceOptions options = { MD_SERVICE_KIND_APP, self->terminal, TRUE, 0, 0 };
+
+  self->services = md_service_host_new (uri, &options);
+  if (!md_service_host_start (self->services, &error))
+    {
+      g_warning ("The meter services cannot start here: %s", error->message);
+      g_clear_object (&self->services);
+    }
+}
+
 static void
 start_done_cb (GObject      *source,
                GAsyncResult *result,
@@ -208,7 +240,12 @@ start_done_cb (GObject      *source,
       else
         self->status = g_steal_pointer (&counts);
       self->worker = md_worker_new (self->store);
+      self->demo_buses = g_steal_pointer (&start->demo_buses);
       attach_card_desk (self, start->demo);
+      md_worker_set_medium_lookup (self->worker, md_service_medium_lookup,
+                                   g_object_ref (self->store), g_object_unref);
+      if (start->services)
+        start_services (self, start->uri);
       if (window != NULL)
         md_window_set_worker (window, self->worker, self->terminal,
                               start->demo ? _("Demo operators: cashier / cashier1, supervisor / "
@@ -222,6 +259,22 @@ start_done_cb (GObject      *source,
 }
 
 /* Running from the build tree the schema may not be installed. */
+static gboolean
+setting_boolean (const char *key,
+                 gboolean    fallback)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+      return g_settings_get_boolean (settings, key);
+    }
+  return fallback;
+}
+
 static char *
 setting_string (const char *key)
 {
@@ -267,6 +320,7 @@ md_application_activate (GApplication *app)
 
   start = g_new0 (StartData, 1);
   start->demo = self->demo;
+  start->services = setting_boolean ("host-meter-services", TRUE);
   start->terminal = g_strdup (self->terminal);
   if (self->demo)
     start->uri = g_build_filename (g_get_user_cache_dir (), "meterdesk", "demo.db", NULL);
@@ -359,6 +413,21 @@ md_application_startup (GApplication *app)
                                          help_accels);
 }
 
+/* A recharge under way is finished (written and read back) before the
+ * services stop. */
+static void
+md_application_shutdown (GApplication *app)
+{
+  MdApplication *self = MD_APPLICATION (app);
+
+  if (self->services != NULL)
+    md_service_host_stop (self->services);
+  g_clear_object (&self->services);
+  g_clear_pointer (&self->demo_buses, md_service_demo_stop);
+
+  G_APPLICATION_CLASS (md_application_parent_class)->shutdown (app);
+}
+
 static void
 md_application_get_property (GObject    *object,
                              guint       prop_id,
@@ -401,6 +470,7 @@ md_application_class_init (MdApplicationClass *klass)
   object_class->finalize = md_application_finalize;
   app_class->activate = md_application_activate;
   app_class->startup = md_application_startup;
+  app_class->shutdown = md_application_shutdown;
   app_class->handle_local_options = md_application_handle_local_options;
 
   properties[PROP_READY] =

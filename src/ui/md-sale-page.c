@@ -5,6 +5,7 @@
 
 #include "md-card-desk.h"
 #include "md-ledger.h"
+#include "md-meter-types.h"
 #include "md-pricing.h"
 #include "md-register.h"
 #include "md-sale-dialogs.h"
@@ -65,6 +66,7 @@ struct _MdSalePage
   gboolean              energy_mode;
   gboolean              busy;
   gboolean              quote_valid;
+  gboolean              quote_status; /* the status line is the quote's own error */
   MdMoney               quote_amount;
   guint                 quote_source;
   guint                 search_source;
@@ -114,6 +116,7 @@ set_status (MdSalePage *self,
   if (style != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_line), style);
   gtk_label_set_text (self->status_line, text != NULL ? text : "");
+  self->quote_status = FALSE;
   g_free (self->status);
   self->status = g_strdup (text);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
@@ -307,10 +310,11 @@ quote_done_cb (GObject      *source,
       gtk_label_set_text (self->total, total);
       self->quote_amount = view->amount;
       self->quote_valid = TRUE;
-      /* A card nothing may be sold on stays said. */
+      /* A card nothing may be sold on stays said; the quote's own error
+       * goes; any other message (a sale's outcome) stays. */
       if (self->card_refusal != NULL && g_strcmp0 (self->card_account, self->account_no) == 0)
         set_status (self, "error", self->card_refusal);
-      else
+      else if (self->quote_status)
         set_status (self, NULL, NULL);
       update_change (self);
     }
@@ -332,7 +336,10 @@ quote_timeout_cb (gpointer user_data)
   if (!parse_entry (self, &amount, &energy, &error))
     {
       if (*gtk_editable_get_text (GTK_EDITABLE (self->amount_row)) != '\0')
-        set_status (self, "error", error->message);
+        {
+          set_status (self, "error", error->message);
+          self->quote_status = TRUE;
+        }
       return G_SOURCE_REMOVE;
     }
 
@@ -887,6 +894,14 @@ sell_done_cb (GObject      *source,
 
       self->last_sale = outcome->result.sale_id;
       set_status (self, "warning", text);
+    }
+  else if (g_error_matches (outcome->error, MD_METER_ERROR, MD_METER_ERROR_IO))
+    {
+      /* Nothing was recorded: the bus or the gateway did not take the call. */
+      g_autofree char *text = g_strdup_printf (_("This account’s meter cannot be reached (%s); "
+                                                 "nothing was sold"), outcome->error->message);
+
+      set_status (self, "error", text);
     }
   else
     {
