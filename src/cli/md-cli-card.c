@@ -326,12 +326,19 @@ run_doctor (MdCli   *cli,
   g_autoptr(MdCardKeys) keys = NULL;
   g_autoptr(JsonNode) cards = NULL;
   g_autoptr(JsonNode) buses = NULL;
+  g_autoptr(JsonNode) meters = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  gboolean probe = FALSE;
+  MdCliOption options[] = { { "probe", MD_CLI_FLAG, &probe } };
   JsonObject *o;
 
-  if (!md_cli_parse (args, NULL, 0, 0, 0, NULL, error) ||
+  if (!md_cli_parse (args, options, G_N_ELEMENTS (options), 0, 0, NULL, error) ||
       !md_session_require (cli->session, MD_PERM_VIEW, error) ||
       !(buses = md_bus_list (cli->session, error)))
+    return NULL;
+  /* Which meters answer: the poller's last word, or with --probe (when
+   * nobody hosts the meter services) a read of every meter now. */
+  if (!(meters = md_cli_doctor_buses (cli, probe, error)))
     return NULL;
 
   key_path = md_card_key_path (cli->card_key);
@@ -373,6 +380,8 @@ run_doctor (MdCli   *cli,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "meters");
+  json_builder_add_value (b, json_node_copy (meters));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -387,7 +396,11 @@ run_setting_set (MdCli   *cli,
   if (!md_cli_parse (args, NULL, 0, 2, 2, &p, error) ||
       !md_setting_set (cli->session, p->pdata[0], p->pdata[1], error))
     return NULL;
-  return md_cli_result ("key", p->pdata[0], "value", p->pdata[1], NULL);
+  /* A password is not repeated on the terminal. */
+  return md_cli_result ("key", p->pdata[0], "value",
+                        strstr (p->pdata[0], "password") != NULL ? "********"
+                                                                 : (const char *) p->pdata[1],
+                        NULL);
 }
 
 static JsonNode *
@@ -419,7 +432,9 @@ const MdCliCommand md_cli_card_commands[] = {
     MD_CLI_NEEDS_OPERATOR, run_card_check },
   { "card clear", "[--reader NAME]", N_("Make the card in the reader a clear card"),
     MD_CLI_NEEDS_OPERATOR, run_card_clear },
-  { "doctor", "", N_("Readers, cards, serial ports and buses: what is there (reads only)"),
+  { "doctor", "[--probe]",
+    N_("Readers, cards, serial ports and buses: what is there and which meters answer (reads "
+       "only)"),
     MD_CLI_NEEDS_OPERATOR, run_doctor },
   { "setting set", "KEY VALUE", N_("Change a site setting (an administrator)"),
     MD_CLI_NEEDS_OPERATOR, run_setting_set },

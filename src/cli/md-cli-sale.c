@@ -14,10 +14,12 @@
 /* The sale and the cash drawer: sell, sale show|list|resolve|recover,
  * reverse, refund, offset, grant, shift, account close|replace-meter. */
 
-/* The media without a device here. Cards go through the card service
- * (md-cli-card.c); remote meters and tokens are not set up yet. */
+/* The media of a sale here. Cards go through the card service
+ * (md-cli-card.c), remote meters through the meter services
+ * (md-cli-meter.c); tokens are not set up yet. */
 static MdMedium *
-medium_for (const char  *kind,
+medium_for (MdCli       *cli,
+            const char  *kind,
             GError     **error)
 {
   if (kind == NULL || g_str_equal (kind, "account"))
@@ -25,7 +27,10 @@ medium_for (const char  *kind,
   if (g_str_equal (kind, "none"))
     return md_none_medium_new ();
 
-  if (g_str_equal (kind, "remote") || g_str_equal (kind, "token"))
+  if (g_str_equal (kind, "remote"))
+    return md_cli_remote_medium (cli);
+
+  if (g_str_equal (kind, "token"))
     g_set_error (error, MD_CLI_ERROR, MD_CLI_ERROR_FAILED,
                  _("Selling by %s needs its device, which is not set up on this computer"), kind);
   else
@@ -42,18 +47,19 @@ static MdMedium *
 lookup_medium (const char *kind,
                gpointer    user_data)
 {
-  return medium_for (kind, NULL);
+  return medium_for (user_data, kind, NULL);
 }
 
 static gboolean
-check_medium (const char  *kind,
+check_medium (MdCli       *cli,
+              const char  *kind,
               GError     **error)
 {
   g_autoptr(MdMedium) medium = NULL;
 
   if (kind != NULL && g_str_equal (kind, "card"))
     return TRUE;
-  medium = medium_for (kind, error);
+  medium = medium_for (cli, kind, error);
   return medium != NULL;
 }
 
@@ -185,7 +191,7 @@ run_sell (MdCli   *cli,
     }
   request.idem = key != NULL ? key : (new_key = md_vend_new_key ());
 
-  if (!check_medium (medium_kind, error))
+  if (!check_medium (cli, medium_kind, error))
     return NULL;
   if (g_strcmp0 (medium_kind, "card") == 0)
     {
@@ -197,7 +203,7 @@ run_sell (MdCli   *cli,
       ok = md_card_service_sell (service, cli->session, &request, &result, NULL, error);
       return finish (&result, ok, error);
     }
-  if (!(medium = medium_for (medium_kind, error)))
+  if (!(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   ok = md_vend_sell (cli->session, &request, medium, &result, NULL, error);
   return finish (&result, ok, error);
@@ -282,7 +288,7 @@ run_sale_resolve (MdCli   *cli,
                            _("Give --void or --override, not both"));
       return NULL;
     }
-  if (medium_kind != NULL && !check_medium (medium_kind, error))
+  if (medium_kind != NULL && !check_medium (cli, medium_kind, error))
     return NULL;
   /* Without --medium, the sale's own. */
   if (medium_kind == NULL && !(medium_kind = recorded = sale_medium (cli, id, error)))
@@ -321,7 +327,7 @@ run_sale_resolve (MdCli   *cli,
                            _("--override is for sales to an SLE4442 card"));
       return NULL;
     }
-  if (!(medium = medium_for (medium_kind, error)))
+  if (!(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   ok = md_vend_resolve (cli->session, id, medium, void_it, approval, &result, NULL, error);
   return finish (&result, ok, error);
@@ -348,7 +354,7 @@ run_sale_recover (MdCli   *cli,
       if (!md_card_service_recover (service, cli->session, &summary, error))
         return NULL;
     }
-  else if (!md_vend_recover (cli->session, lookup_medium, NULL, &summary, error))
+  else if (!md_vend_recover (cli->session, lookup_medium, cli, &summary, error))
     return NULL;
   return summary;
 }
@@ -684,7 +690,7 @@ run_account_replace_meter (MdCli   *cli,
     }
   if (carry_text != NULL && !parse_money (carry_text, _("Carry"), 0, &carry, error))
     return NULL;
-  if (medium_kind != NULL && !(medium = medium_for (medium_kind, error)))
+  if (medium_kind != NULL && !(medium = medium_for (cli, medium_kind, error)))
     return NULL;
   if (!md_vend_replace_meter (cli->session, p->pdata[0], old_address, new_address, carry, medium,
                               key, &result, error))

@@ -731,6 +731,7 @@ find_command (char  **args,
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
+    { md_cli_meter_commands, md_cli_n_meter_commands },
     { md_cli_card_commands, md_cli_n_card_commands },
   };
 
@@ -763,6 +764,7 @@ print_help (void)
     { md_cli_pricing_commands, md_cli_n_pricing_commands },
     { md_cli_sale_commands, md_cli_n_sale_commands },
     { md_cli_report_commands, md_cli_n_report_commands },
+    { md_cli_meter_commands, md_cli_n_meter_commands },
     { md_cli_card_commands, md_cli_n_card_commands },
   };
 

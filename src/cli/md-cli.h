@@ -5,6 +5,7 @@
 
 #include "md-auth.h"
 #include "md-card-service.h"
+#include "md-medium.h"
 #include "md-store.h"
 
 G_BEGIN_DECLS
@@ -100,5 +101,13 @@ extern const MdCliCommand md_cli_card_commands[];
 extern const guint md_cli_n_card_commands;
 extern const MdCliCommand md_cli_report_commands[];
 extern const guint md_cli_n_report_commands;
+extern const MdCliCommand md_cli_meter_commands[];
+extern const guint md_cli_n_meter_commands;
+
+/* md-cli-meter.c: the remote medium and the bus part of `doctor`. */
+MdMedium  *md_cli_remote_medium   (MdCli               *cli);
+JsonNode  *md_cli_doctor_buses    (MdCli               *cli,
+                                   gboolean             probe,
+                                   GError             **error);
 
 G_END_DECLS

@@ -698,6 +698,19 @@ md_session_new_system (MdStore    *store,
   return self;
 }
 
+/**
+ * md_session_is_system:
+ *
+ * Returns: %TRUE for a session of md_session_new_system()
+ */
+gboolean
+md_session_is_system (MdSession *self)
+{
+  g_return_val_if_fail (MD_IS_SESSION (self), FALSE);
+
+  return self->system;
+}
+
 MdStore *
 md_session_get_store (MdSession *self)
 {

@@ -113,6 +113,7 @@ MdSession   *md_session_login              (MdStore        *store,
                                             GError        **error);
 MdSession   *md_session_new_system         (MdStore        *store,
                                             const char     *terminal);
+gboolean     md_session_is_system          (MdSession      *self);
 MdStore     *md_session_get_store          (MdSession      *self);
 const char  *md_session_get_terminal       (MdSession      *self);
 gint64       md_session_get_operator_id    (MdSession      *self);

@@ -9,7 +9,11 @@
 #include "md-register.h"
 
 /* The demo site (`meterdesk --demo`): a shopping mall with five buildings,
- * 300 prepaid shop meters and 50 metering (sub-)meters on five RS485 buses,
+ * 300 prepaid shop meters and 50 metering (sub-)meters on five RS485 lines,
+ * each behind a Modbus TCP gateway (通讯管理机) on this computer, served by
+ * the bus simulator when the app starts in demo mode (md-service-demo.c
+ * points the buses at its ports); the meters are of the simulator's own
+ * documented model (meterdesk-sim),
  * two feeder lines and four transformer areas, ready to sell to. Every third
  * shop is billed by the system (后台计费: the credit is kept on the account
  * and the meter is tripped remotely); the others keep it in the meter. */
@@ -142,6 +146,17 @@ populate_txn (MdStore  *store,
   static const char *shop_surnames[] = { "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴" };
   static const char *shop_kinds[] = { "服饰", "餐饮", "超市", "书店", "药房", "电器", "茶饮", "美发" };
 
+  /* The system-billed shops start with no credit: in the demo they are not
+   * tripped for arrears until an operator turns it on (docs/daemon.md). */
+  {
+    g_autoptr(MdStmt) setting = md_store_prepare (store,
+                                                  "INSERT INTO setting (key, value) "
+                                                  "VALUES ('alarm.arrears-trip', '0')", error);
+
+    if (setting == NULL || !md_stmt_exec (setting, error))
+      return FALSE;
+  }
+
   if (!md_site_add (s, "MALL", _("Riverside Shopping Mall"), _("1 Riverside Road"), error) ||
       !md_line_add (s, "L10", _("10 kV line 1"), error) ||
       !md_line_add (s, "L11", _("10 kV line 2"), error))
@@ -179,9 +194,8 @@ populate_txn (MdStore  *store,
       g_autofree char *building = g_strdup_printf ("B%u", b);
       g_autofree char *bname = g_strdup_printf (_("Building %u"), b);
       g_autofree char *bus = g_strdup_printf ("BUS%u", b);
-      g_autofree char *device = g_strdup_printf ("/dev/ttyUSB%u", b - 1);
       g_autofree char *area = g_strdup_printf ("TA%u", (b - 1) % 4 + 1);
-      MdBusSpec bus_spec = { bus, "modbus", device };
+      MdBusSpec bus_spec = { bus, "modbus", NULL, 0, 0, "127.0.0.1", 15020 + b };
 
       if (!md_building_add (s, "MALL", building, bname, error) ||
           !md_bus_add (s, &bus_spec, error))
@@ -208,8 +222,8 @@ populate_txn (MdStore  *store,
                                                          shop_kinds[shop % 8], shop);
               g_autofree char *phone = g_strdup_printf ("1380000%04u", shop);
               const char *meters[] = { address, NULL };
-              MdMeterSpec meter = { address, "ADF400L", MD_UTILITY_ELECTRICITY, bus, unit, path,
-                                    NULL, area };
+              MdMeterSpec meter = { address, "meterdesk-sim", MD_UTILITY_ELECTRICITY, bus, unit,
+                                    path, NULL, area };
               MdAccountSpec account = { no, holder, "COM", phone, NULL, NULL, path, meters,
                                         (shop % 3 + 1) * 10000, NULL, shop % 3 == 0 };
 
@@ -225,7 +239,7 @@ populate_txn (MdStore  *store,
       for (guint m = 1; m <= METERING_PER_BUS; m++)
         {
           g_autofree char *address = g_strdup_printf ("2026%02u9%05u", b, m);
-          MdMeterSpec meter = { address, "DDSY1352", MD_UTILITY_ELECTRICITY, bus,
+          MdMeterSpec meter = { address, "meterdesk-sim", MD_UTILITY_ELECTRICITY, bus,
                                 FLOORS_PER_BUILDING * SHOPS_PER_FLOOR + m, NULL, NULL, area };
           g_autofree char *path = g_strdup_printf ("MALL/%s/F%u/%u%02u", building,
                                                    (m - 1) % FLOORS_PER_BUILDING + 1,

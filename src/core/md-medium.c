@@ -56,6 +56,31 @@ md_medium_inspect (MdMedium      *self,
   return MD_MEDIUM_GET_IFACE (self)->inspect (self, plan, cancellable, error);
 }
 
+/**
+ * md_medium_record:
+ * @store: the store, inside the write transaction of the PENDING sale
+ * @sale_id: the new sale
+ *
+ * Lets the medium write its own rows with the PENDING sale (optional).
+ */
+gboolean
+md_medium_record (MdMedium          *self,
+                  MdStore           *store,
+                  const MdVendPlan  *plan,
+                  gint64             sale_id,
+                  GError           **error)
+{
+  MdMediumInterface *iface;
+
+  g_return_val_if_fail (MD_IS_MEDIUM (self), FALSE);
+  g_return_val_if_fail (plan != NULL, FALSE);
+
+  iface = MD_MEDIUM_GET_IFACE (self);
+  if (iface->record == NULL)
+    return TRUE;
+  return iface->record (self, store, plan, sale_id, error);
+}
+
 const char *
 md_delivery_to_string (MdDelivery delivery)
 {

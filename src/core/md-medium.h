@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "md-money.h"
+#include "md-store.h"
 
 G_BEGIN_DECLS
 
@@ -68,6 +69,10 @@ G_DECLARE_INTERFACE (MdMedium, md_medium, MD, MEDIUM, GObject)
  *   @purchase_count and @payload
  * @deliver: write the credit and read it back
  * @inspect: what the medium shows for this plan now (recovery)
+ * @record: (nullable): inside the transaction that commits the PENDING
+ *   sale: what the medium must keep with it (a remote medium that goes
+ *   through the meter command queue writes its command row here, so the
+ *   sale and its command commit together or not at all)
  *
  * Cards, meters and tokens reach the sale through this interface, so the
  * vend state machine is the same for all and testable with a fake.
@@ -89,6 +94,11 @@ struct _MdMediumInterface
                             MdVendPlan    *plan,
                             GCancellable  *cancellable,
                             GError       **error);
+  gboolean     (*record)   (MdMedium      *self,
+                            MdStore       *store,
+                            const MdVendPlan *plan,
+                            gint64         sale_id,
+                            GError       **error);
 };
 
 const char  *md_medium_get_kind   (MdMedium      *self);
@@ -103,6 +113,12 @@ MdDelivery   md_medium_deliver    (MdMedium      *self,
 MdDelivery   md_medium_inspect    (MdMedium      *self,
                                    MdVendPlan    *plan,
                                    GCancellable  *cancellable,
+                                   GError       **error);
+
+gboolean     md_medium_record     (MdMedium      *self,
+                                   MdStore       *store,
+                                   const MdVendPlan *plan,
+                                   gint64         sale_id,
                                    GError       **error);
 
 const char  *md_delivery_to_string (MdDelivery    delivery);

@@ -9,8 +9,9 @@ G_BEGIN_DECLS
 
 /*
  * Site settings kept in the database (the `setting` table): the few
- * numbers a site may tune, each checked against its range, every change in
- * the audit chain. Only an administrator changes them.
+ * numbers a site may tune, each checked against its range, and the meter
+ * services' texts (notification channels and program, docs/daemon.md);
+ * every change in the audit chain. Only an administrator changes them.
  */
 
 gboolean   md_setting_set   (MdSession   *session,

@@ -681,6 +681,7 @@ typedef struct
   const MdSaleLine   *lines;
   guint               n_lines;
   const char         *request;
+  MdMedium           *medium;
   gint64              sale_id;
   gboolean            existed;
 } PendingData;
@@ -760,8 +761,14 @@ pending_txn (MdStore  *store,
         }
     }
 
-  return _md_sale_insert_pending (store, data->session, data->insert, data->plan, data->lines,
-                                  data->n_lines, &data->sale_id, &data->existed, error);
+  if (!_md_sale_insert_pending (store, data->session, data->insert, data->plan, data->lines,
+                                data->n_lines, &data->sale_id, &data->existed, error))
+    return FALSE;
+  /* The medium's own rows (a queued remote recharge) commit with the sale. */
+  if (!data->existed && data->medium != NULL &&
+      !md_medium_record (data->medium, store, data->plan, data->sale_id, error))
+    return FALSE;
+  return TRUE;
 }
 
 typedef struct
@@ -1182,6 +1189,7 @@ md_vend_sell (MdSession            *session,
   pending.lines = (const MdSaleLine *) lines->data;
   pending.n_lines = lines->len;
   pending.request = fingerprint;
+  pending.medium = medium;
 
   {
     g_autoptr(GError) local_error = NULL;
@@ -1297,7 +1305,9 @@ md_vend_resolve (MdSession     *session,
   memset (out_result, 0, sizeof *out_result);
   store = md_session_get_store (session);
 
-  if (!md_session_has_permission (session, MD_PERM_SELL) &&
+  /* The program itself settles sales it delivers (the meter command queue);
+   * voiding still needs a supervisor's approval below. */
+  if (!md_session_is_system (session) && !md_session_has_permission (session, MD_PERM_SELL) &&
       !md_session_require (session, MD_PERM_REVERSE, error))
     return FALSE;
   if (!_md_sale_load (store, "s.id", id_text, &sale, &found, error))

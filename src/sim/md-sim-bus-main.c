@@ -37,6 +37,7 @@ typedef struct
   char      *password;
   int        follow_up;
   char     **faults;
+  char      *fault_scope;
   int        exception;
   int        late_min_ms;
   int        late_max_ms;
@@ -168,6 +169,8 @@ md_sim_bus_main (int    argc,
       "DL/T 645: split replies after N data bytes (0: never)", "N" },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.faults, "Inject KIND with probability P",
       "KIND=P" },
+    { "fault-scope", 0, 0, G_OPTION_ARG_STRING, &o.fault_scope,
+      "Faults hit all requests (default), writes, or every request from-write on", "SCOPE" },
     { "exception", 0, 0, G_OPTION_ARG_INT, &o.exception, "Exception code of the fault (0: any)",
       "CODE" },
     { "late-min-ms", 0, 0, G_OPTION_ARG_INT, &o.late_min_ms, "Earliest late reply (600)", "MS" },
@@ -254,6 +257,20 @@ md_sim_bus_main (int    argc,
         }
       md_sim_bus_set_fault (bus, f, g_ascii_strtod (kv[1], NULL));
     }
+  if (o.fault_scope != NULL)
+    {
+      if (g_str_equal (o.fault_scope, "all"))
+        md_sim_bus_set_fault_scope (bus, MD_SIM_FAULT_SCOPE_ALL);
+      else if (g_str_equal (o.fault_scope, "writes"))
+        md_sim_bus_set_fault_scope (bus, MD_SIM_FAULT_SCOPE_WRITES);
+      else if (g_str_equal (o.fault_scope, "from-write"))
+        md_sim_bus_set_fault_scope (bus, MD_SIM_FAULT_SCOPE_FROM_WRITE);
+      else
+        {
+          g_printerr ("meterdesk-sim bus: unknown fault scope “%s”\n", o.fault_scope);
+          return 2;
+        }
+    }
 
   for (guint i = 0; i < n_serial; i++)
     md_sim_bus_add_serial (bus, o.serial[i], (guint) MAX (o.baud, 0),
@@ -309,6 +326,7 @@ md_sim_bus_main (int    argc,
   g_free (o.address_base);
   g_free (o.password);
   g_strfreev (o.faults);
+  g_free (o.fault_scope);
   g_free (o.state);
   g_free (o.ready_file);
   return 0;

@@ -3,6 +3,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <errno.h>
+#include <poll.h>
+
 #include "md-store-private.h"
 
 static MdStoreError
@@ -115,6 +118,16 @@ setup_session (MdStore  *self,
   result = PQexec (self->pg, setup);
   ok = _md_pg_check_result (self, result, error);
   PQclear (result);
+
+  /* A new session has forgotten what the old one listened to. */
+  for (guint i = 0; ok && self->pg_channels != NULL && i < self->pg_channels->len; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("LISTEN %s", (char *) self->pg_channels->pdata[i]);
+
+      result = PQexec (self->pg, sql);
+      ok = _md_pg_check_result (self, result, error);
+      PQclear (result);
+    }
   return ok;
 }
 
@@ -376,4 +389,70 @@ _md_pg_count_params (const char *sql)
 
   /* PostgreSQL's own limit; a larger number is an error the server reports. */
   return (guint) MIN (max, 65535);
+}
+
+/* @channel is checked by the caller: an identifier of [a-z_]. */
+gboolean
+_md_pg_listen (MdStore     *self,
+               const char  *channel,
+               GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("LISTEN %s", channel);
+
+  if (!_md_pg_exec (self, sql, error))
+    return FALSE;
+  if (self->pg_channels == NULL)
+    self->pg_channels = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < self->pg_channels->len; i++)
+    if (g_str_equal (self->pg_channels->pdata[i], channel))
+      return TRUE;
+  g_ptr_array_add (self->pg_channels, g_strdup (channel));
+  return TRUE;
+}
+
+static gboolean
+drain_notifies (MdStore *self)
+{
+  PGnotify *notify;
+  gboolean got = FALSE;
+
+  while ((notify = PQnotifies (self->pg)) != NULL)
+    {
+      got = TRUE;
+      PQfreemem (notify);
+    }
+  return got;
+}
+
+gboolean
+_md_pg_wait_notify (MdStore  *self,
+                    guint     timeout_ms,
+                    GError  **error)
+{
+  struct pollfd pfd = { 0 };
+  int rc;
+
+  if (!ensure_connected (self, error))
+    return FALSE;
+  if (drain_notifies (self))
+    return TRUE;
+
+  pfd.fd = PQsocket (self->pg);
+  pfd.events = POLLIN;
+  if (pfd.fd < 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  do
+    rc = poll (&pfd, 1, (int) timeout_ms);
+  while (rc < 0 && errno == EINTR);
+  if (rc <= 0)
+    return FALSE;
+  if (PQconsumeInput (self->pg) == 0)
+    {
+      set_connection_error (self, error);
+      return FALSE;
+    }
+  return drain_notifies (self);
 }

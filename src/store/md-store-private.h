@@ -26,6 +26,7 @@ struct _MdStore
   GHashTable     *sqlite_cache;    /* sql → GPtrArray of idle sqlite3_stmt */
 
   PGconn         *pg;
+  GPtrArray      *pg_channels;     /* LISTENed, again after a reconnect */
 };
 
 struct _MdStmt
@@ -96,5 +97,11 @@ gboolean _md_pg_connection_lost      (MdStore     *self);
 gboolean _md_pg_check_not_aborted    (MdStore     *self,
                                       GError     **error);
 guint    _md_pg_count_params         (const char  *sql);
+gboolean _md_pg_listen               (MdStore     *self,
+                                      const char  *channel,
+                                      GError     **error);
+gboolean _md_pg_wait_notify          (MdStore     *self,
+                                      guint        timeout_ms,
+                                      GError     **error);
 
 G_END_DECLS

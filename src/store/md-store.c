@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "md-store-private.h"
 #include "md-store-resources.h"
@@ -206,6 +207,7 @@ md_store_finalize (GObject *object)
     _md_pg_close (self);
 
   g_clear_pointer (&self->sqlite_cache, g_hash_table_unref);
+  g_clear_pointer (&self->pg_channels, g_ptr_array_unref);
   g_clear_pointer (&self->uri, g_free);
   g_clear_pointer (&self->path, g_free);
 
@@ -1061,6 +1063,91 @@ md_stmt_dup_blob (MdStmt *stmt,
       PQfreemem (raw);
       return bytes;
     }
+}
+
+static gboolean
+valid_channel (const char *channel)
+{
+  if (channel == NULL || *channel == '\0' || strlen (channel) > 63)
+    return FALSE;
+  for (const char *p = channel; *p; p++)
+    if (!(g_ascii_islower (*p) || *p == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * md_store_notify:
+ * @channel: lower-case letters and `_`
+ *
+ * Wakes whoever listens on @channel (PostgreSQL NOTIFY). Inside a
+ * transaction the wake-up goes out when it commits, and not at all if it
+ * rolls back. On SQLite it does nothing: listeners there poll.
+ */
+gboolean
+md_store_notify (MdStore     *self,
+                 const char  *channel,
+                 GError     **error)
+{
+  g_autoptr(MdStmt) stmt = NULL;
+
+  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (valid_channel (channel), FALSE);
+
+  if (self->backend != MD_STORE_BACKEND_POSTGRESQL)
+    return TRUE;
+  if (!(stmt = md_store_prepare (self, "SELECT pg_notify($1, '')", error)))
+    return FALSE;
+  md_stmt_bind_text (stmt, 1, channel);
+  return md_stmt_exec (stmt, error);
+}
+
+/**
+ * md_store_listen:
+ * @channel: lower-case letters and `_`
+ *
+ * Subscribes this connection to @channel (PostgreSQL LISTEN, kept across
+ * reconnections); nothing on SQLite. Call it outside a transaction.
+ */
+gboolean
+md_store_listen (MdStore     *self,
+                 const char  *channel,
+                 GError     **error)
+{
+  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (valid_channel (channel), FALSE);
+  g_return_val_if_fail (self->txn_depth == 0, FALSE);
+
+  if (self->backend != MD_STORE_BACKEND_POSTGRESQL)
+    return TRUE;
+  return _md_pg_listen (self, channel, error);
+}
+
+/**
+ * md_store_wait_notify:
+ * @timeout_ms: the longest wait
+ *
+ * Waits for a notification on a channel this connection listens to. On
+ * SQLite, which has none, it sleeps @timeout_ms: the caller then looks at
+ * the database itself (a short poll).
+ *
+ * Returns: %TRUE when woken by a notification; %FALSE after the timeout, or
+ *   with @error set when the connection failed
+ */
+gboolean
+md_store_wait_notify (MdStore  *self,
+                      guint     timeout_ms,
+                      GError  **error)
+{
+  g_return_val_if_fail (MD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->txn_depth == 0, FALSE);
+
+  if (self->backend != MD_STORE_BACKEND_POSTGRESQL)
+    {
+      g_usleep ((gulong) timeout_ms * 1000);
+      return FALSE;
+    }
+  return _md_pg_wait_notify (self, timeout_ms, error);
 }
 
 /**

@@ -157,6 +157,18 @@ GBytes         *md_stmt_dup_blob               (MdStmt            *stmt,
                                                 guint              column);
 void            md_stmt_free                   (MdStmt            *stmt);
 
+/* Wake-ups between processes (ARCHITECTURE.md "Programs"): PostgreSQL
+ * LISTEN/NOTIFY; on SQLite notify does nothing and the listener polls. */
+gboolean        md_store_notify                (MdStore           *self,
+                                                const char        *channel,
+                                                GError           **error);
+gboolean        md_store_listen                (MdStore           *self,
+                                                const char        *channel,
+                                                GError           **error);
+gboolean        md_store_wait_notify           (MdStore           *self,
+                                                guint              timeout_ms,
+                                                GError           **error);
+
 gboolean        md_store_query_int64           (MdStore           *self,
                                                 const char        *sql,
                                                 gint64            *out_value,
