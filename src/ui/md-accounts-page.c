@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "md-accounts-page.h"
@@ -526,11 +524,7 @@ change_free (gpointer data)
   g_free (change->meter);
   g_free (change->new_meter);
   g_free (change->approver);
-  if (change->password != NULL)
-    {
-      memset (change->password, 0, strlen (change->password));
-      g_free (change->password);
-    }
+  md_form_secret_free (change->password);
   g_free (change->key);
   g_free (change);
 }

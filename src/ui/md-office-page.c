@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "md-audit.h"
-#include "md-form-dialog.h"
+#include "md-form.h"
 #include "md-office-page.h"
 #include "md-pricing.h"
 #include "md-register.h"
@@ -1018,7 +1018,7 @@ request_free (gpointer data)
   g_free (request->extra);
   g_free (request->host);
   g_free (request->protocol);
-  md_secret_free (request->password);
+  md_form_secret_free (request->password);
   g_free (request->admin);
   g_clear_pointer (&request->contents, g_bytes_unref);
   g_strfreev (request->paths);
@@ -1432,6 +1432,24 @@ run_change (MdOfficePage *self,
 
 /* ---- dialogs ---- */
 
+/* The fields of each form, in the order they are added. */
+enum { FEE_KIND, FEE_NAME, FEE_BASIS, FEE_PERIOD, FEE_AMOUNT };
+enum { FEE_SET_AMOUNT };
+enum { CATEGORY_CODE, CATEGORY_NAME, CATEGORY_UTILITY, CATEGORY_TARIFF };
+enum
+{
+  OPERATOR_NAME,
+  OPERATOR_FULL_NAME,
+  OPERATOR_ROLES,
+  OPERATOR_PASSWORD = OPERATOR_ROLES + G_N_ELEMENTS (role_order),
+  OPERATOR_AGAIN,
+};
+enum { ROLES_FIRST };
+enum { RESET_PASSWORD, RESET_AGAIN };
+enum { TERMINAL_ID, TERMINAL_NAME };
+enum { BUS_NAME, BUS_PROTOCOL, BUS_LINK, BUS_DEVICE, BUS_BAUD, BUS_PARITY, BUS_GATEWAY };
+enum { RESTORE_ADMIN, RESTORE_PASSWORD };
+
 typedef struct
 {
   MdOfficePage *self;
@@ -1439,12 +1457,10 @@ typedef struct
   char         *subject;
   GStrv         choices;   /* a category's tariffs */
   GStrv         paths;     /* a restore's backup */
-  gboolean      answered;
 } Ask;
 
 static void
-ask_free (gpointer data,
-          GClosure *closure)
+ask_free (gpointer data)
 {
   Ask *ask = data;
 
@@ -1455,35 +1471,36 @@ ask_free (gpointer data,
   g_free (ask);
 }
 
+/* The role checks start at @first, in role_order. */
 static MdRole
-collect_roles (AdwMessageDialog *dialog)
+collect_roles (MdForm *form,
+               guint   first)
 {
   MdRole roles = MD_ROLE_NONE;
 
   for (guint i = 0; i < G_N_ELEMENTS (role_order); i++)
-    if (md_form_dialog_get_active (dialog, md_role_to_string (role_order[i])))
+    if (md_form_get_active (form, first + i))
       roles |= role_order[i];
   return roles;
 }
 
+/* The password at @first, typed again in the field after it. */
 static gboolean
-collect_password (AdwMessageDialog  *dialog,
-                  Request           *request,
-                  GError           **error)
+collect_password (MdForm   *form,
+                  guint     first,
+                  Request  *request,
+                  GError  **error)
 {
-  char *password = md_form_dialog_get_secret (dialog, "password");
-  char *again = md_form_dialog_get_secret (dialog, "again");
-  gboolean same = g_strcmp0 (password, again) == 0;
+  g_auto(MdFormSecret) password = md_form_get_secret (form, first);
+  g_auto(MdFormSecret) again = md_form_get_secret (form, first + 1);
 
-  md_secret_free (again);
-  if (!same)
+  if (g_strcmp0 (password, again) != 0)
     {
-      md_secret_free (password);
       g_set_error_literal (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
                            _("The two passwords are not the same: nothing was changed"));
       return FALSE;
     }
-  request->password = password;
+  request->password = g_steal_pointer (&password);
   return TRUE;
 }
 
@@ -1493,20 +1510,21 @@ static const char parity_choices[] = { 0, 'N', 'E', 'O' };
 /* Reads the dialog into the request; a typing mistake stops here, before
  * anything reaches the database. */
 static gboolean
-collect (MdOfficePage      *self,
-         Ask               *ask,
-         AdwMessageDialog  *dialog,
-         Request           *r,
-         GError           **error)
+collect (MdOfficePage  *self,
+         Ask           *ask,
+         MdForm        *form,
+         Request       *r,
+         GError       **error)
 {
   switch (r->op)
     {
     case OP_FEE_SET:
       {
-        g_autofree char *amount = md_form_dialog_get_text (dialog, "amount");
+        g_autofree char *amount = md_form_get_text (form, ask->subject != NULL ? FEE_SET_AMOUNT
+                                                                                 : FEE_AMOUNT);
         JsonObject *fee;
 
-        if (!md_money_parse (amount, MD_PARSE_DEFAULT, &r->amount, error))
+        if (!md_money_parse (amount != NULL ? amount : "", MD_PARSE_DEFAULT, &r->amount, error))
           return FALSE;
         if (ask->subject != NULL)
           {
@@ -1521,22 +1539,22 @@ collect (MdOfficePage      *self,
                    md_fee_period_parse (member_string (fee, "period"), &r->period, error);
           }
         g_free (r->subject);
-        r->subject = md_form_dialog_get_text (dialog, "kind");
-        r->name = md_form_dialog_get_text (dialog, "name");
-        r->basis = (MdFeeBasis) md_form_dialog_get_selected (dialog, "basis");
-        r->period = (MdFeePeriod) md_form_dialog_get_selected (dialog, "period");
+        r->subject = md_form_get_text (form, FEE_KIND);
+        r->name = md_form_get_text (form, FEE_NAME);
+        r->basis = (MdFeeBasis) md_form_get_choice (form, FEE_BASIS);
+        r->period = (MdFeePeriod) md_form_get_choice (form, FEE_PERIOD);
         return TRUE;
       }
 
     case OP_CATEGORY_ADD:
       {
-        guint tariff = md_form_dialog_get_selected (dialog, "tariff");
+        guint tariff = md_form_get_choice (form, CATEGORY_TARIFF);
 
         g_free (r->subject);
-        r->subject = md_form_dialog_get_text (dialog, "code");
-        r->name = md_form_dialog_get_text (dialog, "name");
-        r->utility = md_form_dialog_get_selected (dialog, "utility") == 1 ? MD_UTILITY_WATER
-                                                                            : MD_UTILITY_ELECTRICITY;
+        r->subject = md_form_get_text (form, CATEGORY_CODE);
+        r->name = md_form_get_text (form, CATEGORY_NAME);
+        r->utility = md_form_get_choice (form, CATEGORY_UTILITY) == 1 ? MD_UTILITY_WATER
+                                                                        : MD_UTILITY_ELECTRICITY;
         /* The first choice is "no tariff". */
         if (tariff > 0 && ask->choices != NULL && tariff <= g_strv_length (ask->choices))
           r->extra = g_strdup (ask->choices[tariff - 1]);
@@ -1545,38 +1563,37 @@ collect (MdOfficePage      *self,
 
     case OP_OPERATOR_ADD:
       g_free (r->subject);
-      r->subject = md_form_dialog_get_text (dialog, "name");
-      r->name = md_form_dialog_get_text (dialog, "full-name");
-      r->roles = collect_roles (dialog);
-      return collect_password (dialog, r, error);
+      r->subject = md_form_get_text (form, OPERATOR_NAME);
+      r->name = md_form_get_text (form, OPERATOR_FULL_NAME);
+      r->roles = collect_roles (form, OPERATOR_ROLES);
+      return collect_password (form, OPERATOR_PASSWORD, r, error);
 
     case OP_OPERATOR_ROLES:
-      r->roles = collect_roles (dialog);
+      r->roles = collect_roles (form, ROLES_FIRST);
       return TRUE;
 
     case OP_OPERATOR_PASSWORD:
-      return collect_password (dialog, r, error);
+      return collect_password (form, RESET_PASSWORD, r, error);
 
     case OP_TERMINAL_ADD:
       g_free (r->subject);
-      r->subject = md_form_dialog_get_text (dialog, "id");
-      r->name = md_form_dialog_get_text (dialog, "name");
+      r->subject = md_form_get_text (form, TERMINAL_ID);
+      r->name = md_form_get_text (form, TERMINAL_NAME);
       return TRUE;
 
     case OP_BUS_ADD:
       {
-        g_autofree char *baud = md_form_dialog_get_text (dialog, "baud");
-        g_autofree char *gateway = md_form_dialog_get_text (dialog, "gateway");
-        gboolean tcp = md_form_dialog_get_selected (dialog, "link") == 1;
-        guint parity = md_form_dialog_get_selected (dialog, "parity");
+        g_autofree char *baud = md_form_get_text (form, BUS_BAUD);
+        g_autofree char *gateway = md_form_get_text (form, BUS_GATEWAY);
+        gboolean tcp = md_form_get_choice (form, BUS_LINK) == 1;
+        guint parity = md_form_get_choice (form, BUS_PARITY);
 
         g_free (r->subject);
-        r->subject = md_form_dialog_get_text (dialog, "name");
-        r->protocol = g_strdup (md_form_dialog_get_selected (dialog, "protocol") == 1
-                                ? "dlt645" : "modbus");
+        r->subject = md_form_get_text (form, BUS_NAME);
+        r->protocol = g_strdup (md_form_get_choice (form, BUS_PROTOCOL) == 1 ? "dlt645" : "modbus");
         if (tcp)
           {
-            const char *colon = strrchr (gateway, ':');
+            const char *colon = gateway != NULL ? strrchr (gateway, ':') : NULL;
 
             if (colon == NULL || colon == gateway)
               {
@@ -1587,17 +1604,17 @@ collect (MdOfficePage      *self,
             r->host = g_strndup (gateway, colon - gateway);
             return md_parse_int (colon + 1, _("gateway port"), 1, 65535, &r->port, error);
           }
-        r->extra = md_form_dialog_get_text (dialog, "device");
+        r->extra = md_form_get_text (form, BUS_DEVICE);
         r->parity = parity < 4 ? parity_choices[parity] : 0;
-        return *baud == '\0' || md_parse_int (baud, _("baud rate"), 300, 115200, &r->baud, error);
+        return baud == NULL || md_parse_int (baud, _("baud rate"), 300, 115200, &r->baud, error);
       }
 
     case OP_OPERATOR_DEACTIVATE:
       return TRUE;
 
     case OP_RESTORE:
-      r->admin = md_form_dialog_get_text (dialog, "admin");
-      r->password = md_form_dialog_get_secret (dialog, "admin-password");
+      r->admin = md_form_get_text (form, RESTORE_ADMIN);
+      r->password = md_form_get_secret (form, RESTORE_PASSWORD);
       r->paths = g_strdupv (ask->paths);
       return TRUE;
 
@@ -1613,22 +1630,19 @@ collect (MdOfficePage      *self,
 }
 
 static void
-ask_response_cb (AdwMessageDialog *dialog,
-                 const char       *response,
-                 Ask              *ask)
+ask_response_cb (MdForm     *form,
+                 const char *response,
+                 gpointer    user_data)
 {
+  Ask *ask = user_data;
   g_autoptr(GError) error = NULL;
   Request *request;
 
-  /* A dialog answers once: a close after a response is not another. */
-  if (ask->answered)
-    return;
-  ask->answered = TRUE;
   if (g_str_equal (response, "cancel"))
     return;
 
   request = request_new (ask->op, ask->subject);
-  if (!collect (ask->self, ask, dialog, request, &error))
+  if (!collect (ask->self, ask, form, request, &error))
     {
       set_status (ask->self, "error", error->message);
       request_free (request);
@@ -1637,30 +1651,31 @@ ask_response_cb (AdwMessageDialog *dialog,
   run_change (ask->self, request, ask->op == OP_RESTORE ? ask->subject : NULL);
 }
 
+/* Shows @form; its answer becomes a change of @op. The data returned lives
+ * until the form answers. */
 static Ask *
-ask (MdOfficePage     *self,
-     AdwMessageDialog *dialog,
-     Op                op,
-     const char       *subject)
+ask (MdOfficePage *self,
+     MdForm       *form,
+     Op            op,
+     const char   *subject)
 {
   Ask *data = g_new0 (Ask, 1);
 
   data->self = g_object_ref (self);
   data->op = op;
   data->subject = g_strdup (subject);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (ask_response_cb), data, ask_free, 0);
-  md_form_dialog_present (dialog);
+  md_form_run (form, ask_response_cb, data, ask_free);
   return data;
 }
 
+/* One check per role, in role_order: collect_roles() reads them back. */
 static void
-add_role_checks (AdwMessageDialog *dialog,
-                 MdRole            roles)
+add_role_checks (MdForm *form,
+                 MdRole  roles)
 {
   for (guint i = 0; i < G_N_ELEMENTS (role_order); i++)
-    md_form_dialog_add_check (dialog, md_role_to_string (role_order[i]),
-                              md_role_get_label (role_order[i]), NULL,
-                              (roles & role_order[i]) != 0);
+    md_form_add_check (form, md_role_get_label (role_order[i]), NULL,
+                       (roles & role_order[i]) != 0);
 }
 
 /* ---- file choosers ---- */
@@ -1751,22 +1766,22 @@ ask_restore (MdOfficePage *self,
 {
   g_autofree char *display = g_filename_display_basename (path);
   g_autofree char *heading = g_strdup_printf (_("Restore the database from “%s”?"), display);
-  AdwMessageDialog *dialog;
-  const char *required[] = { "admin", "admin-password", NULL };
   const char *paths[] = { path, NULL };
+  MdForm *form;
   Ask *data;
 
-  dialog = md_form_dialog_new (GTK_WIDGET (self), heading,
-                               _("Everything recorded since the backup was made is lost: sales, "
-                                 "shifts and changes. Every window should stop selling first. An "
-                                 "administrator approves the restore with their password."));
-  md_form_dialog_add_entry (dialog, "admin", _("Administrator"), NULL);
-  md_form_dialog_add_password (dialog, "admin-password", _("Administrator’s password"));
-  md_form_dialog_add_response (dialog, "restore", _("_Restore"), ADW_RESPONSE_DESTRUCTIVE,
-                               required);
+  form = md_form_new (GTK_WIDGET (self), heading,
+                      _("Everything recorded since the backup was made is lost: sales, "
+                        "shifts and changes. Every window should stop selling first. An "
+                        "administrator approves the restore with their password."));
+  md_form_add_entry (form, _("Administrator"), NULL);
+  md_form_add_password (form, _("Administrator’s password"));
+  md_form_add_response (form, "restore", _("_Restore"), ADW_RESPONSE_DESTRUCTIVE);
+  md_form_require (form, "restore", RESTORE_ADMIN);
+  md_form_require (form, "restore", RESTORE_PASSWORD);
   /* Enter does not restore: the button must be chosen. */
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  data = ask (self, dialog, OP_RESTORE, display);
+  md_form_set_default_response (form, "cancel");
+  data = ask (self, form, OP_RESTORE, display);
   data->paths = g_strdupv ((char **) paths);
 }
 
@@ -1964,19 +1979,21 @@ add_fee_activated (GtkWidget  *widget,
 {
   const char *bases[] = { _("Fixed amount"), _("Per kVA of capacity"), _("Per m² of area"), NULL };
   const char *periods[] = { _("One-off"), _("Monthly"), NULL };
-  const char *required[] = { "kind", "name", "amount", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, _("Add a Charge Item"),
-                               _("A custom charge item (property fee, rent, service fee…): fixed "
-                                 "or per area or capacity, one-off or monthly."));
-  md_form_dialog_add_entry (dialog, "kind", _("Code"), NULL);
-  md_form_dialog_add_entry (dialog, "name", _("Name"), NULL);
-  md_form_dialog_add_combo (dialog, "basis", _("Charged"), bases, 0);
-  md_form_dialog_add_combo (dialog, "period", _("How often"), periods, 0);
-  md_form_dialog_add_entry (dialog, "amount", _("Amount in yuan"), NULL);
-  md_form_dialog_add_response (dialog, "add", _("_Add"), ADW_RESPONSE_SUGGESTED, required);
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_FEE_SET, NULL);
+  form = md_form_new (widget, _("Add a Charge Item"),
+                      _("A custom charge item (property fee, rent, service fee…): fixed "
+                        "or per area or capacity, one-off or monthly."));
+  md_form_add_entry (form, _("Code"), NULL);
+  md_form_add_entry (form, _("Name"), NULL);
+  md_form_add_choice (form, _("Charged"), bases, 0);
+  md_form_add_choice (form, _("How often"), periods, 0);
+  md_form_add_entry (form, _("Amount in yuan"), NULL);
+  md_form_add_response (form, "add", _("_Add"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "add", FEE_KIND);
+  md_form_require (form, "add", FEE_NAME);
+  md_form_require (form, "add", FEE_AMOUNT);
+  ask (MD_OFFICE_PAGE (widget), form, OP_FEE_SET, NULL);
 }
 
 static void
@@ -1987,19 +2004,19 @@ set_fee_activated (GtkWidget  *widget,
   MdOfficePage *self = MD_OFFICE_PAGE (widget);
   const char *kind = g_variant_get_string (parameter, NULL);
   JsonObject *fee = find_object (self, SECTION_FEES, "kind", kind);
-  const char *required[] = { "amount", NULL };
   g_autofree char *heading = NULL;
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
   if (fee == NULL)
     return;
   heading = g_strdup_printf (_("Set the Amount of “%s”"), member_string (fee, "name"));
-  dialog = md_form_dialog_new (widget, heading,
-                               _("The new amount is charged from now on; what was charged before "
-                                 "stays as it was."));
-  md_form_dialog_add_entry (dialog, "amount", _("Amount in yuan"), member_string (fee, "amount"));
-  md_form_dialog_add_response (dialog, "set", _("_Set Amount"), ADW_RESPONSE_SUGGESTED, required);
-  ask (self, dialog, OP_FEE_SET, kind);
+  form = md_form_new (widget, heading,
+                      _("The new amount is charged from now on; what was charged before "
+                        "stays as it was."));
+  md_form_add_entry (form, _("Amount in yuan"), member_string (fee, "amount"));
+  md_form_add_response (form, "set", _("_Set Amount"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "set", FEE_SET_AMOUNT);
+  ask (self, form, OP_FEE_SET, kind);
 }
 
 static void
@@ -2014,8 +2031,7 @@ category_tariffs_cb (GObject      *source,
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   const char *utilities[] = { _("Electricity"), _("Water"), NULL };
-  const char *required[] = { "code", "name", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
   JsonArray *array;
   Ask *data;
 
@@ -2040,15 +2056,17 @@ category_tariffs_cb (GObject      *source,
   g_ptr_array_add (labels, NULL);
   g_ptr_array_add (ids, NULL);
 
-  dialog = md_form_dialog_new (GTK_WIDGET (self), _("Add a Usage Category"),
-                               _("The category’s tariff prices every sale to its accounts."));
-  md_form_dialog_add_entry (dialog, "code", _("Code"), NULL);
-  md_form_dialog_add_entry (dialog, "name", _("Name"), NULL);
-  md_form_dialog_add_combo (dialog, "utility", _("Utility"), utilities, 0);
-  md_form_dialog_add_combo (dialog, "tariff", _("Tariff"),
-                            (const char * const *) labels->pdata, ids->len > 1 ? 1 : 0);
-  md_form_dialog_add_response (dialog, "add", _("_Add"), ADW_RESPONSE_SUGGESTED, required);
-  data = ask (self, dialog, OP_CATEGORY_ADD, NULL);
+  form = md_form_new (GTK_WIDGET (self), _("Add a Usage Category"),
+                      _("The category’s tariff prices every sale to its accounts."));
+  md_form_add_entry (form, _("Code"), NULL);
+  md_form_add_entry (form, _("Name"), NULL);
+  md_form_add_choice (form, _("Utility"), utilities, 0);
+  md_form_add_choice (form, _("Tariff"), (const char * const *) labels->pdata,
+                      ids->len > 1 ? 1 : 0);
+  md_form_add_response (form, "add", _("_Add"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "add", CATEGORY_CODE);
+  md_form_require (form, "add", CATEGORY_NAME);
+  data = ask (self, form, OP_CATEGORY_ADD, NULL);
   data->choices = (GStrv) g_ptr_array_steal (ids, NULL);
 }
 
@@ -2070,19 +2088,21 @@ add_operator_activated (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  const char *required[] = { "name", "password", "again", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, _("Add an Operator"),
-                               _("The operator signs in with this name and password; the roles "
-                                 "decide what they may do."));
-  md_form_dialog_add_entry (dialog, "name", _("Sign-in name"), NULL);
-  md_form_dialog_add_entry (dialog, "full-name", _("Full name"), NULL);
-  add_role_checks (dialog, MD_ROLE_CASHIER);
-  md_form_dialog_add_password (dialog, "password", _("Password"));
-  md_form_dialog_add_password (dialog, "again", _("Password again"));
-  md_form_dialog_add_response (dialog, "add", _("_Add"), ADW_RESPONSE_SUGGESTED, required);
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_OPERATOR_ADD, NULL);
+  form = md_form_new (widget, _("Add an Operator"),
+                      _("The operator signs in with this name and password; the roles "
+                        "decide what they may do."));
+  md_form_add_entry (form, _("Sign-in name"), NULL);
+  md_form_add_entry (form, _("Full name"), NULL);
+  add_role_checks (form, MD_ROLE_CASHIER);
+  md_form_add_password (form, _("Password"));
+  md_form_add_password (form, _("Password again"));
+  md_form_add_response (form, "add", _("_Add"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "add", OPERATOR_NAME);
+  md_form_require (form, "add", OPERATOR_PASSWORD);
+  md_form_require (form, "add", OPERATOR_AGAIN);
+  ask (MD_OFFICE_PAGE (widget), form, OP_OPERATOR_ADD, NULL);
 }
 
 static void
@@ -2094,17 +2114,17 @@ operator_roles_activated (GtkWidget  *widget,
   const char *name = g_variant_get_string (parameter, NULL);
   JsonObject *info = find_object (self, SECTION_OPERATORS, "name", name);
   g_autofree char *heading = g_strdup_printf (_("Roles of %s"), name);
-  AdwMessageDialog *dialog;
   MdRole roles = MD_ROLE_NONE;
+  MdForm *form;
 
   if (info != NULL)
     md_roles_parse (member_string (info, "roles"), &roles, NULL);
-  dialog = md_form_dialog_new (widget, heading,
-                               _("What the operator may do follows from their roles; the change "
-                                 "applies from their next sign-in."));
-  add_role_checks (dialog, roles);
-  md_form_dialog_add_response (dialog, "save", _("_Save Roles"), ADW_RESPONSE_SUGGESTED, NULL);
-  ask (self, dialog, OP_OPERATOR_ROLES, name);
+  form = md_form_new (widget, heading,
+                      _("What the operator may do follows from their roles; the change "
+                        "applies from their next sign-in."));
+  add_role_checks (form, roles);
+  md_form_add_response (form, "save", _("_Save Roles"), ADW_RESPONSE_SUGGESTED);
+  ask (self, form, OP_OPERATOR_ROLES, name);
 }
 
 static void
@@ -2114,17 +2134,17 @@ operator_password_activated (GtkWidget  *widget,
 {
   const char *name = g_variant_get_string (parameter, NULL);
   g_autofree char *heading = g_strdup_printf (_("Reset the Password of %s"), name);
-  const char *required[] = { "password", "again", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, heading,
-                               _("Give the operator the new password in person; they should "
-                                 "change it after signing in."));
-  md_form_dialog_add_password (dialog, "password", _("New password"));
-  md_form_dialog_add_password (dialog, "again", _("New password again"));
-  md_form_dialog_add_response (dialog, "reset", _("_Reset Password"), ADW_RESPONSE_DESTRUCTIVE,
-                               required);
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_OPERATOR_PASSWORD, name);
+  form = md_form_new (widget, heading,
+                      _("Give the operator the new password in person; they should "
+                        "change it after signing in."));
+  md_form_add_password (form, _("New password"));
+  md_form_add_password (form, _("New password again"));
+  md_form_add_response (form, "reset", _("_Reset Password"), ADW_RESPONSE_DESTRUCTIVE);
+  md_form_require (form, "reset", RESET_PASSWORD);
+  md_form_require (form, "reset", RESET_AGAIN);
+  ask (MD_OFFICE_PAGE (widget), form, OP_OPERATOR_PASSWORD, name);
 }
 
 static void
@@ -2134,15 +2154,14 @@ operator_deactivate_activated (GtkWidget  *widget,
 {
   const char *name = g_variant_get_string (parameter, NULL);
   g_autofree char *heading = g_strdup_printf (_("Deactivate %s?"), name);
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, heading,
-                               _("The operator can no longer sign in. Their sales and records "
-                                 "stay; they can be activated again."));
-  md_form_dialog_add_response (dialog, "deactivate", _("_Deactivate"), ADW_RESPONSE_DESTRUCTIVE,
-                               NULL);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_OPERATOR_DEACTIVATE, name);
+  form = md_form_new (widget, heading,
+                      _("The operator can no longer sign in. Their sales and records "
+                        "stay; they can be activated again."));
+  md_form_add_response (form, "deactivate", _("_Deactivate"), ADW_RESPONSE_DESTRUCTIVE);
+  md_form_set_default_response (form, "cancel");
+  ask (MD_OFFICE_PAGE (widget), form, OP_OPERATOR_DEACTIVATE, name);
 }
 
 static void
@@ -2175,15 +2194,15 @@ add_terminal_activated (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  const char *required[] = { "id", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, _("Add a Terminal"),
-                               _("A sales window. Its receipt numbers start with its id."));
-  md_form_dialog_add_entry (dialog, "id", _("Terminal id"), NULL);
-  md_form_dialog_add_entry (dialog, "name", _("Name"), NULL);
-  md_form_dialog_add_response (dialog, "add", _("_Add"), ADW_RESPONSE_SUGGESTED, required);
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_TERMINAL_ADD, NULL);
+  form = md_form_new (widget, _("Add a Terminal"),
+                      _("A sales window. Its receipt numbers start with its id."));
+  md_form_add_entry (form, _("Terminal id"), NULL);
+  md_form_add_entry (form, _("Name"), NULL);
+  md_form_add_response (form, "add", _("_Add"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "add", TERMINAL_ID);
+  ask (MD_OFFICE_PAGE (widget), form, OP_TERMINAL_ADD, NULL);
 }
 
 static void
@@ -2195,21 +2214,21 @@ add_bus_activated (GtkWidget  *widget,
   const char *links[] = { _("Serial port (RS485)"), _("Modbus TCP gateway"), NULL };
   const char *parities[] = { _("The protocol’s default"), _("None (N)"), _("Even (E)"),
                              _("Odd (O)"), NULL };
-  const char *required[] = { "name", NULL };
-  AdwMessageDialog *dialog;
+  MdForm *form;
 
-  dialog = md_form_dialog_new (widget, _("Add a Bus or Gateway"),
-                               _("A serial bus needs its device; a gateway its address. Serial "
-                                 "Modbus defaults to 9600 baud 8N1, DL/T 645 to 2400 baud 8E1."));
-  md_form_dialog_add_entry (dialog, "name", _("Name"), NULL);
-  md_form_dialog_add_combo (dialog, "protocol", _("Protocol"), protocols, 0);
-  md_form_dialog_add_combo (dialog, "link", _("Connection"), links, 0);
-  md_form_dialog_add_entry (dialog, "device", _("Serial device"), "/dev/ttyUSB0");
-  md_form_dialog_add_entry (dialog, "baud", _("Baud rate"), NULL);
-  md_form_dialog_add_combo (dialog, "parity", _("Parity"), parities, 0);
-  md_form_dialog_add_entry (dialog, "gateway", _("Gateway (HOST:PORT)"), NULL);
-  md_form_dialog_add_response (dialog, "add", _("_Add"), ADW_RESPONSE_SUGGESTED, required);
-  ask (MD_OFFICE_PAGE (widget), dialog, OP_BUS_ADD, NULL);
+  form = md_form_new (widget, _("Add a Bus or Gateway"),
+                      _("A serial bus needs its device; a gateway its address. Serial "
+                        "Modbus defaults to 9600 baud 8N1, DL/T 645 to 2400 baud 8E1."));
+  md_form_add_entry (form, _("Name"), NULL);
+  md_form_add_choice (form, _("Protocol"), protocols, 0);
+  md_form_add_choice (form, _("Connection"), links, 0);
+  md_form_add_entry (form, _("Serial device"), "/dev/ttyUSB0");
+  md_form_add_entry (form, _("Baud rate"), NULL);
+  md_form_add_choice (form, _("Parity"), parities, 0);
+  md_form_add_entry (form, _("Gateway (HOST:PORT)"), NULL);
+  md_form_add_response (form, "add", _("_Add"), ADW_RESPONSE_SUGGESTED);
+  md_form_require (form, "add", BUS_NAME);
+  ask (MD_OFFICE_PAGE (widget), form, OP_BUS_ADD, NULL);
 }
 
 /* ---- callbacks ---- */
