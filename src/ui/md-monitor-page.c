@@ -4,7 +4,9 @@
 #include <glib/gi18n.h>
 
 #include "md-monitor-page.h"
+#include "md-card.h"
 #include "md-monitor.h"
+#include "md-service.h"
 #include "md-ui-util.h"
 
 /* The status board (MISSION.md "Monitoring and alarms"): every installed
@@ -84,6 +86,13 @@ struct _MdMonitorPage
   GtkLabel        *side_title;
   AdwPreferencesGroup *side_group;
   GtkLabel        *summary;
+  GtkLabel        *status;
+  GtkButton       *alarms_button;
+  GtkWidget       *read_button;
+  GtkWidget       *trip_button;
+  GtkWidget       *close_button;
+  GtkWidget       *keep_button;
+  GtkWidget       *release_button;
 
   /* owned */
   MdWorker        *worker;
@@ -99,6 +108,25 @@ struct _MdMonitorPage
   gint64           loaded_in_usec;
   gboolean         loading;
   gboolean         updating_filters;
+  gboolean         busy;              /* a meter command under way */
+
+  /* alarms */
+  JsonNode        *alerts;            /* the open ones, last read */
+  guint            n_alerts;
+  AdwMessageDialog *alarms_dialog;
+  GtkListBox      *alarms_list;
+  char            *alarms_shown;
+
+  /* batches */
+  AdwMessageDialog *batches_dialog;
+  GtkListBox      *batches_list;
+  GHashTable      *open_batches;      /* gint64 ids expanded in the list */
+  char            *batches_shown;
+  char            *export_file;       /* tests: no file chooser */
+  gint64           last_batch;
+  guint            batches_source;
+  gboolean         batches_loading;
+  gboolean         filling_batches;
 };
 
 G_DEFINE_FINAL_TYPE (MdMonitorPage, md_monitor_page, GTK_TYPE_WIDGET)
@@ -394,6 +422,8 @@ add_column (MdMonitorPage    *self,
 
 /* ---- the side panel ---- */
 
+static void update_controls (MdMonitorPage *self);
+
 static void
 side_add (MdMonitorPage *self,
           const char    *title,
@@ -424,6 +454,7 @@ show_side (MdMonitorPage *self,
     adw_preferences_group_remove (self->side_group, self->side_rows->pdata[i]);
   g_ptr_array_set_size (self->side_rows, 0);
   gtk_widget_set_visible (self->side, item != NULL);
+  update_controls (self);
   if (item == NULL)
     return;
 
@@ -540,6 +571,7 @@ board_done_cb (GObject      *source,
 
   self->loading = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  update_controls (self);
   if (rows == NULL)
     {
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -583,6 +615,9 @@ board_done_cb (GObject      *source,
         }
     }
   gtk_single_selection_set_selected (self->selection, select);
+  /* The same row again: its values may have changed. */
+  if (select != GTK_INVALID_LIST_POSITION)
+    show_side (self, gtk_single_selection_get_selected_item (self->selection));
   self->loaded_in_usec = g_get_monotonic_time () - started;
 }
 
@@ -602,6 +637,1077 @@ refresh_timeout_cb (gpointer user_data)
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && !self->loading)
     md_monitor_page_refresh (self);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- the status line ---- */
+
+static void
+set_status (MdMonitorPage *self,
+            const char    *text,
+            gboolean       failed)
+{
+  /* One line: the first line of a longer message. */
+  g_autofree char *line = g_strdup (text != NULL ? text : "");
+  char *newline = strchr (line, '\n');
+
+  if (newline != NULL)
+    *newline = '\0';
+  gtk_label_set_text (self->status, line);
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status), "error");
+}
+
+static gboolean
+may (MdMonitorPage *self,
+     MdPermission   permission)
+{
+  g_autoptr(MdSession) session = self->worker != NULL ? md_worker_get_session (self->worker) : NULL;
+
+  return session != NULL && md_session_has_permission (session, permission);
+}
+
+/* ---- controls of the selected meter ---- */
+
+static void
+control_enable (MdMonitorPage *self,
+                GtkWidget     *button,
+                const char    *action,
+                gboolean       on_bus,
+                gboolean       allowed,
+                const char    *what)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), action, on_bus && allowed && !self->busy);
+  if (!allowed)
+    gtk_widget_set_tooltip_text (button, _("You do not have the permission for this"));
+  else if (!on_bus)
+    gtk_widget_set_tooltip_text (button, _("This meter is on no bus: read its card instead"));
+  else
+    gtk_widget_set_tooltip_text (button, what);
+}
+
+static void
+update_controls (MdMonitorPage *self)
+{
+  MdBoardItem *item = gtk_single_selection_get_selected_item (self->selection);
+  gboolean on_bus = item != NULL && item->row->bus != NULL;
+  gboolean read = may (self, MD_PERM_METER_READ);
+  gboolean control = may (self, MD_PERM_METER_CONTROL);
+
+  control_enable (self, self->read_button, "monitor.read", on_bus, read,
+                  _("Read the meter over its bus now"));
+  control_enable (self, self->trip_button, "monitor.trip", on_bus, control,
+                  _("Cut the customer’s power"));
+  control_enable (self, self->close_button, "monitor.close", on_bus, control,
+                  _("Restore the customer’s power"));
+  control_enable (self, self->keep_button, "monitor.keep-power", on_bus, control,
+                  _("No automatic trip until released"));
+  control_enable (self, self->release_button, "monitor.release-keep-power", on_bus, control,
+                  _("Automatic trips apply again"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "monitor.batch",
+                                 may (self, MD_PERM_BATCH));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "monitor.alarms",
+                                 may (self, MD_PERM_VIEW) || may (self, MD_PERM_ALARM));
+}
+
+typedef struct
+{
+  char *address;
+  char *op;  /* "read", "trip", "close", "keep-power", "release-keep-power" */
+} ControlData;
+
+static void
+control_data_free (gpointer data)
+{
+  ControlData *control = data;
+
+  g_free (control->address);
+  g_free (control->op);
+  g_free (control);
+}
+
+static gpointer
+control_job (MdStore       *store,
+             MdSession     *session,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  ControlData *control = data;
+
+  if (session == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, _("Nobody is signed in"));
+      return NULL;
+    }
+  if (g_str_equal (control->op, "read"))
+    return md_service_meter_read (session, control->address, error);
+  return md_service_meter_control (session, control->address, control->op, error);
+}
+
+static const char *
+json_text (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+json_int (JsonObject *object,
+          const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static const char *
+relay_word (const char *relay)
+{
+  if (g_strcmp0 (relay, "tripped") == 0)
+    return _("tripped");
+  if (g_strcmp0 (relay, "closed") == 0)
+    return _("on");
+  return "—";
+}
+
+static void
+control_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_finish (MD_WORKER (source), result, &error);
+  JsonObject *reading = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                                                       : NULL;
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->busy = FALSE;
+  update_controls (self);
+  if (node == NULL)
+    {
+      set_status (self, error != NULL ? error->message : _("The meter did not answer"), TRUE);
+      md_monitor_page_refresh (self);
+      return;
+    }
+  {
+    const char *meter = json_text (reading, "meter");
+    const char *credit = json_text (reading, "credit");
+
+    text = g_strdup_printf (_("Meter %s: balance %s, relay %s"), meter != NULL ? meter : "—",
+                            credit != NULL ? credit : "—", relay_word (json_text (reading,
+                                                                                  "relay")));
+  }
+  set_status (self, text, FALSE);
+  md_monitor_page_refresh (self);
+}
+
+static void
+run_control (MdMonitorPage *self,
+             const char    *address,
+             const char    *op)
+{
+  ControlData *control = g_new0 (ControlData, 1);
+  g_autofree char *text = g_strdup_printf (_("Meter %s: waiting for the meter…"), address);
+
+  control->address = g_strdup (address);
+  control->op = g_strdup (op);
+  self->busy = TRUE;
+  update_controls (self);
+  set_status (self, text, FALSE);
+  md_worker_run (self->worker, control_job, control, control_data_free,
+                 (GDestroyNotify) json_node_unref, self->cancellable, control_done_cb,
+                 g_object_ref (self));
+}
+
+static GtkWindow *
+parent_window (MdMonitorPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     gpointer          user_data)
+{
+  MdMonitorPage *self = user_data;
+  const char *op = g_object_get_data (G_OBJECT (dialog), "op");
+  const char *address = g_object_get_data (G_OBJECT (dialog), "address");
+
+  if (g_strcmp0 (response, op) == 0)
+    run_control (self, address, op);
+}
+
+static void
+control_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  MdMonitorPage *self = MD_MONITOR_PAGE (widget);
+  const char *op = strchr (action_name, '.') + 1;
+  MdBoardItem *item = gtk_single_selection_get_selected_item (self->selection);
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+
+  if (item == NULL || self->worker == NULL)
+    return;
+  if (!g_str_equal (op, "trip") && !g_str_equal (op, "keep-power"))
+    {
+      run_control (self, item->row->address, op);
+      return;
+    }
+
+  if (g_str_equal (op, "trip"))
+    {
+      body = g_strdup_printf (_("Meter %s at %s (%s) switches off: the customer has no power until "
+                                "someone closes it."), item->row->address, item->place,
+                              item->row->customer != NULL ? item->row->customer : "—");
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self),
+                                                           _("Trip this meter?"), body));
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "trip", _("_Trip"), NULL);
+      adw_message_dialog_set_response_appearance (dialog, "trip", ADW_RESPONSE_DESTRUCTIVE);
+    }
+  else
+    {
+      body = g_strdup_printf (_("Meter %s at %s is no longer tripped automatically (arrears, "
+                                "over-power) until keep-power is released."),
+                              item->row->address, item->place);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self),
+                                                           _("Keep this meter’s power on?"),
+                                                           body));
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "keep-power",
+                                        _("_Keep Power"), NULL);
+      adw_message_dialog_set_response_appearance (dialog, "keep-power", ADW_RESPONSE_SUGGESTED);
+    }
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "op", g_strdup (op), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "address", g_strdup (item->row->address), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- alarms ---- */
+
+static gpointer
+alerts_job (MdStore       *store,
+            MdSession     *session,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  if (session == NULL)
+    return NULL;
+  return md_alert_list (session, TRUE, error);
+}
+
+static void fill_alarms (MdMonitorPage *self);
+
+static void
+alerts_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = md_worker_run_finish (MD_WORKER (source), result, &error);
+  g_autofree char *label = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&node, json_node_unref);
+      return;
+    }
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_clear_pointer (&node, json_node_unref);
+      gtk_button_set_label (self->alarms_button, _("Alarms"));
+      return;
+    }
+  g_clear_pointer (&self->alerts, json_node_unref);
+  self->alerts = node;
+  self->n_alerts = json_array_get_length (json_node_get_array (node));
+  label = g_strdup_printf (_("Alarms (%u)"), self->n_alerts);
+  gtk_button_set_label (self->alarms_button, label);
+  if (self->alarms_dialog != NULL)
+    fill_alarms (self);
+}
+
+static void
+refresh_alerts (MdMonitorPage *self)
+{
+  if (self->worker == NULL)
+    return;
+  md_worker_run (self->worker, alerts_job, NULL, NULL, (GDestroyNotify) json_node_unref,
+                 self->cancellable, alerts_done_cb, g_object_ref (self));
+}
+
+static gpointer
+acknowledge_job (MdStore       *store,
+                 MdSession     *session,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  if (session == NULL)
+    return NULL;
+  return md_alert_acknowledge (session, *(gint64 *) data, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+acknowledge_done_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (md_worker_run_finish (MD_WORKER (source), result, &error) == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_status (self, error != NULL ? error->message : _("Nobody is signed in"), TRUE);
+    }
+  else
+    set_status (self, _("Alarm acknowledged"), FALSE);
+  refresh_alerts (self);
+}
+
+static void
+acknowledge_clicked_cb (GtkButton     *button,
+                        MdMonitorPage *self)
+{
+  gint64 *id = g_new (gint64, 1);
+
+  *id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "alert-id"));
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  md_worker_run (self->worker, acknowledge_job, id, g_free, NULL, self->cancellable,
+                 acknowledge_done_cb, g_object_ref (self));
+}
+
+static char *
+time_text (JsonObject *object,
+           const char *member)
+{
+  const char *text = json_text (object, member);
+  gint64 usec;
+
+  if (text != NULL)
+    return g_strdup (text);
+  if ((usec = json_int (object, member)) == 0)
+    return g_strdup ("—");
+  {
+    g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+
+    return g_date_time_format (at, "%Y-%m-%d %H:%M:%S");
+  }
+}
+
+static void
+fill_alarms (MdMonitorPage *self)
+{
+  JsonArray *alerts = self->alerts != NULL ? json_node_get_array (self->alerts) : NULL;
+  guint n = alerts != NULL ? json_array_get_length (alerts) : 0;
+  g_autofree char *heading = g_strdup_printf (ngettext ("%u open alarm", "%u open alarms", n), n);
+  g_autofree char *text = self->alerts != NULL ? json_to_string (self->alerts, FALSE) : NULL;
+  GtkWidget *child;
+
+  /* Rebuilt only when something changed: a button stays under the mouse. */
+  if (self->alarms_shown != NULL && g_strcmp0 (text, self->alarms_shown) == 0)
+    return;
+  g_free (self->alarms_shown);
+  self->alarms_shown = g_steal_pointer (&text);
+  adw_message_dialog_set_heading (self->alarms_dialog, heading);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->alarms_list))) != NULL)
+    gtk_list_box_remove (self->alarms_list, child);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *alert = json_array_get_object_element (alerts, i);
+      g_autofree char *at = time_text (alert, "at");
+      g_autofree char *title = g_strdup_printf ("%s · %s", json_text (alert, "kind") ?: "—",
+                                                json_text (alert, "object") ?: "—");
+      g_autofree char *subtitle = g_strdup_printf ("%s  %s", at, json_text (alert, "message") ?: "");
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *button = gtk_button_new_with_label (_("Acknowledge"));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (button), "alert-id",
+                         GSIZE_TO_POINTER ((gsize) json_int (alert, "id")));
+      if (!may (self, MD_PERM_ALARM))
+        {
+          gtk_widget_set_sensitive (button, FALSE);
+          gtk_widget_set_tooltip_text (button, _("You do not have the permission for this"));
+        }
+      g_signal_connect (button, "clicked", G_CALLBACK (acknowledge_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      gtk_list_box_append (self->alarms_list, row);
+    }
+}
+
+static GtkWidget *
+dialog_list (GtkListBox **out_list)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 360);
+  gtk_widget_set_size_request (scrolled, 560, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
+  *out_list = GTK_LIST_BOX (list);
+  return scrolled;
+}
+
+static void
+alarms_closed_cb (MdMonitorPage *self)
+{
+  self->alarms_dialog = NULL;
+  self->alarms_list = NULL;
+  g_clear_pointer (&self->alarms_shown, g_free);
+}
+
+static void
+alarms_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  MdMonitorPage *self = MD_MONITOR_PAGE (widget);
+  AdwMessageDialog *dialog;
+
+  if (self->alarms_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->alarms_dialog));
+      return;
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("Open alarms"),
+                                                       NULL));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_close_response (dialog, "close");
+  adw_message_dialog_set_extra_child (dialog, dialog_list (&self->alarms_list));
+  self->alarms_dialog = dialog;
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (alarms_closed_cb), self,
+                           G_CONNECT_SWAPPED);
+  fill_alarms (self);
+  refresh_alerts (self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- batches ---- */
+
+static const struct
+{
+  const char *op;
+  const char *label;
+} batch_ops[] = {
+  { "read", N_("Read (results exportable)") },
+  { "trip", N_("Trip (cut the power)") },
+  { "close", N_("Close (restore the power)") },
+  { "keep-power", N_("Keep power") },
+  { "release-keep-power", N_("Release keep-power") },
+  { "prepaid-mode", N_("Prepaid (local) mode") },
+  { "remote-mode", N_("Remote mode") },
+};
+
+typedef struct
+{
+  char  *op;
+  char  *name;
+  char **addresses;
+} BatchData;
+
+static void
+batch_data_free (gpointer data)
+{
+  BatchData *batch = data;
+
+  g_free (batch->op);
+  g_free (batch->name);
+  g_strfreev (batch->addresses);
+  g_free (batch);
+}
+
+static gpointer
+batch_create_job (MdStore       *store,
+                  MdSession     *session,
+                  gpointer       data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  BatchData *batch = data;
+
+  if (session == NULL)
+    return NULL;
+  return md_service_batch_create (session, batch->op, NULL, (const char * const *) batch->addresses,
+                                  0, batch->name, error);
+}
+
+static void batches_refresh (MdMonitorPage *self);
+
+static void
+batch_created_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_finish (MD_WORKER (source), result, &error);
+  JsonObject *batch = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                                                     : NULL;
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (node == NULL)
+    {
+      set_status (self, error != NULL ? error->message : _("Nobody is signed in"), TRUE);
+      return;
+    }
+  self->last_batch = json_int (batch, "batch");
+  text = g_strdup_printf (_("Batch %lld created: %lld meters"), (long long) self->last_batch,
+                          (long long) json_int (batch, "meters"));
+  set_status (self, text, FALSE);
+  batches_refresh (self);
+}
+
+static char **
+shown_addresses (MdMonitorPage *self)
+{
+  GListModel *model = G_LIST_MODEL (self->filtered);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MdBoardItem) item = g_list_model_get_item (model, i);
+
+      /* A card meter has no bus to send anything to. */
+      if (item->row->bus != NULL)
+        g_strv_builder_add (builder, item->row->address);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+batch_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  MdMonitorPage *self = user_data;
+  AdwComboRow *op = g_object_get_data (G_OBJECT (dialog), "op");
+  GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "name");
+  BatchData *batch;
+  guint chosen;
+
+  if (g_strcmp0 (response, "create") != 0)
+    return;
+  chosen = adw_combo_row_get_selected (op);
+  if (chosen >= G_N_ELEMENTS (batch_ops))
+    return;
+  batch = g_new0 (BatchData, 1);
+  batch->op = g_strdup (batch_ops[chosen].op);
+  batch->name = g_strstrip (g_strdup (gtk_editable_get_text (name)));
+  batch->addresses = g_object_steal_data (G_OBJECT (dialog), "addresses");
+  md_worker_run (self->worker, batch_create_job, batch, batch_data_free,
+                 (GDestroyNotify) json_node_unref, self->cancellable, batch_created_cb,
+                 g_object_ref (self));
+}
+
+static void
+batch_op_changed_cb (AdwComboRow      *row,
+                     GParamSpec       *pspec,
+                     AdwMessageDialog *dialog)
+{
+  guint chosen = adw_combo_row_get_selected (row);
+  gboolean destructive = chosen < G_N_ELEMENTS (batch_ops) &&
+                         g_str_equal (batch_ops[chosen].op, "trip");
+
+  adw_message_dialog_set_response_appearance (dialog, "create", destructive
+                                                                ? ADW_RESPONSE_DESTRUCTIVE
+                                                                : ADW_RESPONSE_SUGGESTED);
+}
+
+static void
+batch_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  MdMonitorPage *self = MD_MONITOR_PAGE (widget);
+  g_auto(GStrv) addresses = shown_addresses (self);
+  guint n = g_strv_length (addresses);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *group;
+  GtkWidget *op;
+  GtkWidget *name;
+
+  if (n == 0)
+    {
+      set_status (self, _("No meter on a bus among the meters shown"), TRUE);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (batch_ops); i++)
+    gtk_string_list_append (labels, _(batch_ops[i].label));
+  body = g_strdup_printf (ngettext ("The batch acts on the %u meter on a bus the filters show.",
+                                    "The batch acts on the %u meters on a bus the filters show.",
+                                    n), n);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("New batch"), body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "create", _("C_reate Batch"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "create", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  group = adw_preferences_group_new ();
+  op = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (op), _("Operation"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (op), G_LIST_MODEL (labels));
+  name = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name), _("Name (optional)"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), op);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), name);
+  adw_message_dialog_set_extra_child (dialog, group);
+  g_signal_connect_object (op, "notify::selected", G_CALLBACK (batch_op_changed_cb), dialog, 0);
+
+  g_object_set_data (G_OBJECT (dialog), "op", op);
+  g_object_set_data (G_OBJECT (dialog), "name", name);
+  g_object_set_data_full (G_OBJECT (dialog), "addresses", g_steal_pointer (&addresses),
+                          (GDestroyNotify) g_strfreev);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (batch_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The batches' list: md_service_batch_list, and the results of the batches
+ * opened (expanded) in it, every 2 seconds while the dialog shows. */
+
+static gpointer
+batches_job (MdStore       *store,
+             MdSession     *session,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  GArray *open = data;
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *batches;
+
+  if (session == NULL || !(list = md_service_batch_list (session, error)))
+    return NULL;
+  batches = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (batches); i++)
+    {
+      JsonObject *batch = json_array_get_object_element (batches, i);
+      gint64 id = json_int (batch, "batch");
+
+      for (guint j = 0; j < open->len; j++)
+        if (g_array_index (open, gint64, j) == id)
+          {
+            g_autoptr(JsonNode) shown = md_service_batch_show (session, id, error);
+
+            if (shown == NULL)
+              return NULL;
+            json_object_set_member (batch, "items",
+                                    json_node_copy (json_object_get_member (
+                                                      json_node_get_object (shown), "items")));
+          }
+    }
+  return g_steal_pointer (&list);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (md_worker_run_finish (MD_WORKER (source), result, &error) == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, error != NULL ? error->message : _("Nobody is signed in"), TRUE);
+      return;
+    }
+  set_status (self, _("Batch results exported"), FALSE);
+}
+
+typedef struct
+{
+  gint64  id;
+  char   *path;
+} ExportData;
+
+static void
+export_data_free (gpointer data)
+{
+  ExportData *export = data;
+
+  g_free (export->path);
+  g_free (export);
+}
+
+static gpointer
+export_job (MdStore       *store,
+            MdSession     *session,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  ExportData *export = data;
+
+  if (session == NULL)
+    return NULL;
+  return md_service_batch_export_csv (session, export->id, export->path, error)
+         ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+export_to (MdMonitorPage *self,
+           gint64         id,
+           const char    *path)
+{
+  ExportData *export = g_new0 (ExportData, 1);
+
+  export->id = id;
+  export->path = g_strdup (path);
+  md_worker_run (self->worker, export_job, export, export_data_free, NULL, self->cancellable,
+                 export_done_cb, g_object_ref (self));
+}
+
+static void
+export_chosen_cb (GtkNativeDialog *chooser,
+                  int              response,
+                  MdMonitorPage   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        export_to (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (chooser), "batch")),
+                   path);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  g_object_unref (self);
+}
+
+static void
+export_clicked_cb (GtkButton     *button,
+                   MdMonitorPage *self)
+{
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "batch"));
+  g_autofree char *name = g_strdup_printf ("batch-%lld.csv", (long long) id);
+  GtkFileChooserNative *chooser;
+
+  if (self->export_file != NULL)
+    {
+      export_to (self, id, self->export_file);
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Export the batch’s results"),
+                                         GTK_WINDOW (self->batches_dialog),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "batch", GSIZE_TO_POINTER ((gsize) id));
+  g_signal_connect (chooser, "response", G_CALLBACK (export_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static gpointer
+batch_cancel_job (MdStore       *store,
+                  MdSession     *session,
+                  gpointer       data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  if (session == NULL)
+    return NULL;
+  return md_service_batch_cancel (session, *(gint64 *) data, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+static void
+batch_cancelled_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (md_worker_run_finish (MD_WORKER (source), result, &error) == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, error != NULL ? error->message : _("Nobody is signed in"), TRUE);
+      return;
+    }
+  set_status (self, _("Batch cancelled: the meters not started yet are left out"), FALSE);
+  batches_refresh (self);
+}
+
+static void
+cancel_clicked_cb (GtkButton     *button,
+                   MdMonitorPage *self)
+{
+  gint64 *id = g_new (gint64, 1);
+
+  *id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "batch"));
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  md_worker_run (self->worker, batch_cancel_job, id, g_free, NULL, self->cancellable,
+                 batch_cancelled_cb, g_object_ref (self));
+}
+
+static const char *
+batch_state_text (const char *state)
+{
+  if (g_strcmp0 (state, "running") == 0)
+    return _("running");
+  if (g_strcmp0 (state, "scheduled") == 0)
+    return _("scheduled");
+  if (g_strcmp0 (state, "cancelled") == 0)
+    return _("cancelled");
+  if (g_strcmp0 (state, "finished") == 0)
+    return _("finished");
+  return state != NULL ? state : "—";
+}
+
+static void
+expanded_cb (AdwExpanderRow *row,
+             GParamSpec     *pspec,
+             MdMonitorPage  *self)
+{
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "batch"));
+
+  if (self->filling_batches)
+    return;
+  if (adw_expander_row_get_expanded (row))
+    g_hash_table_add (self->open_batches, g_memdup2 (&id, sizeof id));
+  else
+    g_hash_table_remove (self->open_batches, &id);
+  batches_refresh (self);
+}
+
+static GtkWidget *
+item_row (JsonObject *item)
+{
+  GtkWidget *row = adw_action_row_new ();
+  const char *state = json_text (item, "state");
+  const char *message = json_text (item, "message");
+  const char *raw = json_text (item, "result");
+  g_autoptr(JsonNode) parsed = raw != NULL && *raw != '\0' ? json_from_string (raw, NULL) : NULL;
+  JsonObject *reading = parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed)
+                          ? json_node_get_object (parsed) : NULL;
+  JsonNode *given = json_object_get_member (item, "result");
+  g_autofree char *subtitle = NULL;
+
+  if (reading == NULL && given != NULL && JSON_NODE_HOLDS_OBJECT (given))
+    reading = json_node_get_object (given);
+  if (g_strcmp0 (state, "done") == 0 && reading != NULL && json_text (reading, "credit") != NULL)
+    subtitle = g_strdup_printf (_("done: balance %s, relay %s"), json_text (reading, "credit"),
+                                relay_word (json_text (reading, "relay")));
+  else if (g_strcmp0 (state, "done") == 0)
+    subtitle = g_strdup (_("done"));
+  else if (g_strcmp0 (state, "failed") == 0)
+    subtitle = g_strdup_printf (_("failed: %s"), message != NULL && *message != '\0'
+                                                   ? message : json_text (item, "outcome") ?: "—");
+  else if (g_strcmp0 (state, "cancelled") == 0)
+    subtitle = g_strdup (_("cancelled"));
+  else
+    subtitle = g_strdup (_("waiting"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), json_text (item, "meter") ?: "—");
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+static void
+fill_batches (MdMonitorPage *self,
+              JsonArray     *batches)
+{
+  GtkWidget *child;
+
+  self->filling_batches = TRUE;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->batches_list))) != NULL)
+    gtk_list_box_remove (self->batches_list, child);
+  for (guint i = 0; i < json_array_get_length (batches); i++)
+    {
+      JsonObject *batch = json_array_get_object_element (batches, i);
+      gint64 id = json_int (batch, "batch");
+      const char *name = json_text (batch, "name");
+      const char *op = json_text (batch, "op");
+      const char *state = json_text (batch, "state");
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+      g_autofree char *created = time_text (batch, "created");
+      GtkWidget *row = adw_expander_row_new ();
+      JsonNode *items = json_object_get_member (batch, "items");
+
+      title = name != NULL && *name != '\0'
+                ? g_strdup_printf ("%lld · %s · %s", (long long) id, op ?: "—", name)
+                : g_strdup_printf ("%lld · %s", (long long) id, op ?: "—");
+      subtitle = g_strdup_printf (_("%s · %lld done, %lld failed of %lld · %s"),
+                                  batch_state_text (state), (long long) json_int (batch, "done"),
+                                  (long long) json_int (batch, "failed"),
+                                  (long long) json_int (batch, "meters"), created);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+      g_object_set_data (G_OBJECT (row), "batch", GSIZE_TO_POINTER ((gsize) id));
+      if (g_strcmp0 (op, "read") == 0 && json_int (batch, "done") > 0)
+        {
+          GtkWidget *button = gtk_button_new_with_label (_("Export CSV…"));
+
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          g_object_set_data (G_OBJECT (button), "batch", GSIZE_TO_POINTER ((gsize) id));
+          g_signal_connect (button, "clicked", G_CALLBACK (export_clicked_cb), self);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row), button);
+        }
+      if (g_strcmp0 (state, "running") == 0 || g_strcmp0 (state, "scheduled") == 0)
+        {
+          GtkWidget *button = gtk_button_new_with_label (_("Cancel"));
+
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          g_object_set_data (G_OBJECT (button), "batch", GSIZE_TO_POINTER ((gsize) id));
+          if (!may (self, MD_PERM_BATCH))
+            {
+              gtk_widget_set_sensitive (button, FALSE);
+              gtk_widget_set_tooltip_text (button, _("You do not have the permission for this"));
+            }
+          g_signal_connect (button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row), button);
+        }
+      if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
+        {
+          JsonArray *array = json_node_get_array (items);
+
+          for (guint j = 0; j < json_array_get_length (array); j++)
+            adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
+                                      item_row (json_array_get_object_element (array, j)));
+        }
+      else
+        {
+          GtkWidget *loading = adw_action_row_new ();
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (loading), _("Open to see each meter"));
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), loading);
+        }
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row),
+                                     g_hash_table_contains (self->open_batches, &id));
+      g_signal_connect (row, "notify::expanded", G_CALLBACK (expanded_cb), self);
+      gtk_list_box_append (self->batches_list, row);
+    }
+  self->filling_batches = FALSE;
+}
+
+static void
+batches_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(MdMonitorPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_finish (MD_WORKER (source), result, &error);
+  g_autofree char *text = NULL;
+
+  self->batches_loading = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->batches_dialog == NULL)
+    return;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      if (error != NULL)
+        adw_message_dialog_set_body (self->batches_dialog, error->message);
+      return;
+    }
+  /* Rebuilt only when something changed: the rows keep still otherwise. */
+  text = json_to_string (node, FALSE);
+  if (g_strcmp0 (text, self->batches_shown) == 0)
+    return;
+  g_free (self->batches_shown);
+  self->batches_shown = g_steal_pointer (&text);
+  fill_batches (self, json_node_get_array (node));
+}
+
+static void
+batches_refresh (MdMonitorPage *self)
+{
+  GArray *open;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self->batches_dialog == NULL || self->worker == NULL || self->batches_loading)
+    return;
+  open = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_hash_table_iter_init (&iter, self->open_batches);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (open, *(gint64 *) key);
+  self->batches_loading = TRUE;
+  md_worker_run (self->worker, batches_job, open, (GDestroyNotify) g_array_unref,
+                 (GDestroyNotify) json_node_unref, self->cancellable, batches_done_cb,
+                 g_object_ref (self));
+}
+
+static gboolean
+batches_timeout_cb (gpointer user_data)
+{
+  batches_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+batches_closed_cb (MdMonitorPage *self)
+{
+  self->batches_dialog = NULL;
+  self->batches_list = NULL;
+  g_clear_handle_id (&self->batches_source, g_source_remove);
+  g_clear_pointer (&self->batches_shown, g_free);
+}
+
+static void
+batches_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  MdMonitorPage *self = MD_MONITOR_PAGE (widget);
+  AdwMessageDialog *dialog;
+
+  if (self->batches_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->batches_dialog));
+      return;
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("Batches"),
+                                                       _("Progress refreshes every 2 seconds; open a "
+                                                         "batch to see each meter’s result.")));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_close_response (dialog, "close");
+  adw_message_dialog_set_extra_child (dialog, dialog_list (&self->batches_list));
+  self->batches_dialog = dialog;
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (batches_closed_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->batches_source = g_timeout_add_seconds (2, batches_timeout_cb, self);
+  batches_refresh (self);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- GObject ---- */
@@ -632,6 +1738,13 @@ md_monitor_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->batches_source, g_source_remove);
+  if (self->alarms_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->alarms_dialog));
+  if (self->batches_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->batches_dialog));
+  g_clear_pointer (&self->alerts, json_node_unref);
+  g_clear_pointer (&self->open_batches, g_hash_table_unref);
   if (self->board != NULL)
     gtk_column_view_set_model (self->board, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MD_TYPE_MONITOR_PAGE);
@@ -653,6 +1766,9 @@ md_monitor_page_finalize (GObject *object)
 
   g_free (self->search_folded);
   g_free (self->selected_address);
+  g_free (self->batches_shown);
+  g_free (self->alarms_shown);
+  g_free (self->export_file);
   G_OBJECT_CLASS (md_monitor_page_parent_class)->finalize (object);
 }
 
@@ -685,9 +1801,25 @@ md_monitor_page_class_init (MdMonitorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, side_title);
   gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, side_group);
   gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, summary);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, status);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, alarms_button);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, read_button);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, trip_button);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, close_button);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, keep_button);
+  gtk_widget_class_bind_template_child (widget_class, MdMonitorPage, release_button);
   gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "monitor.refresh", NULL, refresh_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.read", NULL, control_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.trip", NULL, control_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.close", NULL, control_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.keep-power", NULL, control_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.release-keep-power", NULL,
+                                   control_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.alarms", NULL, alarms_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.batch", NULL, batch_activated);
+  gtk_widget_class_install_action (widget_class, "monitor.batches", NULL, batches_activated);
 }
 
 static void
@@ -701,6 +1833,7 @@ md_monitor_page_init (MdMonitorPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->side_rows = g_ptr_array_new ();
+  self->open_batches = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   alarms = gtk_string_list_new (alarm_labels);
   gtk_drop_down_set_model (self->alarm_filter, G_LIST_MODEL (alarms));
@@ -756,6 +1889,7 @@ md_monitor_page_refresh (MdMonitorPage *self)
   g_object_set_data (G_OBJECT (self), "started", GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
   md_worker_run (self->worker, board_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
                  self->cancellable, board_done_cb, g_object_ref (self));
+  refresh_alerts (self);
 }
 
 gboolean
@@ -821,4 +1955,56 @@ md_monitor_page_select (MdMonitorPage *self,
           return;
         }
     }
+}
+
+/**
+ * md_monitor_page_get_status:
+ *
+ * Returns: the page's status line: the last command's result or error
+ */
+const char *
+md_monitor_page_get_status (MdMonitorPage *self)
+{
+  g_return_val_if_fail (MD_IS_MONITOR_PAGE (self), NULL);
+  return gtk_label_get_text (self->status);
+}
+
+/**
+ * md_monitor_page_get_n_alerts:
+ *
+ * Returns: the open alerts the Alarms button counts
+ */
+guint
+md_monitor_page_get_n_alerts (MdMonitorPage *self)
+{
+  g_return_val_if_fail (MD_IS_MONITOR_PAGE (self), 0);
+  return self->n_alerts;
+}
+
+/**
+ * md_monitor_page_get_last_batch:
+ *
+ * Returns: the number of the batch created last here, or 0
+ */
+gint64
+md_monitor_page_get_last_batch (MdMonitorPage *self)
+{
+  g_return_val_if_fail (MD_IS_MONITOR_PAGE (self), 0);
+  return self->last_batch;
+}
+
+/**
+ * md_monitor_page_set_export_file:
+ * @path: (nullable): where "Export CSV…" writes, without asking
+ *
+ * For tests and scripts: no file chooser.
+ */
+void
+md_monitor_page_set_export_file (MdMonitorPage *self,
+                                 const char    *path)
+{
+  g_return_if_fail (MD_IS_MONITOR_PAGE (self));
+
+  g_free (self->export_file);
+  self->export_file = g_strdup (path);
 }

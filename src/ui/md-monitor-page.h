@@ -21,4 +21,10 @@ const char  *md_monitor_page_get_selected   (MdMonitorPage *self);
 void         md_monitor_page_select         (MdMonitorPage *self,
                                              const char    *address);
 
+const char  *md_monitor_page_get_status     (MdMonitorPage *self);
+guint        md_monitor_page_get_n_alerts   (MdMonitorPage *self);
+gint64       md_monitor_page_get_last_batch (MdMonitorPage *self);
+void         md_monitor_page_set_export_file (MdMonitorPage *self,
+                                              const char    *path);
+
 G_END_DECLS
