@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "md-ui-test-util.h"
 
 void
@@ -14,6 +16,29 @@ wait_for (Condition    condition,
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Until @get (@object) — a page's status line — contains @text and
+ * @busy (@object), when given, is %FALSE; a timeout shows what it says. */
+void
+wait_text (TextGetter   get,
+           BusyGetter   busy,
+           gpointer     object,
+           const char  *text)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      const char *now = get (object);
+
+      if (now != NULL && strstr (now, text) != NULL && (busy == NULL || !busy (object)))
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for “%s”; it says “%s”", text, now);
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }

@@ -15,10 +15,16 @@ G_BEGIN_DECLS
 #define WAIT_SECONDS 120
 
 typedef gboolean (*Condition) (gpointer data);
+typedef const char *(*TextGetter) (gpointer object);
+typedef gboolean (*BusyGetter) (gpointer object);
 
 void               wait_for       (Condition           condition,
                                    gpointer            data,
                                    const char         *what);
+void               wait_text      (TextGetter          get,
+                                   BusyGetter          busy,
+                                   gpointer            object,
+                                   const char         *text);
 void               spin           (guint               ms);
 GtkWidget         *find_widget    (GtkWidget          *root,
                                    GType               type,

@@ -55,34 +55,12 @@ sale_idle (gpointer data)
   return !md_sale_page_get_busy (counter->sale);
 }
 
-static gboolean
-status_has (gpointer data)
-{
-  Counter *counter = data;
-  const char *status = md_sale_page_get_status (counter->sale);
-
-  return status != NULL && strstr (status, counter->expect) != NULL;
-}
 
 static void
 wait_status (Counter    *counter,
              const char *text)
 {
-  g_free (counter->expect);
-  counter->expect = g_strdup (text);
-  {
-    g_autofree char *what = g_strdup_printf ("“%s” in the status line", text);
-    gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-    while (!status_has (counter))
-      {
-        if (g_get_monotonic_time () > deadline)
-          g_error ("timed out waiting for %s; it says “%s”", what,
-                   md_sale_page_get_status (counter->sale));
-        g_main_context_iteration (NULL, FALSE);
-        g_usleep (1000);
-      }
-  }
+  wait_text ((TextGetter) md_sale_page_get_status, NULL, counter->sale, text);
 }
 
 static gboolean
@@ -386,15 +364,6 @@ typedef struct
   const char     *expect;
 } AccountsWait;
 
-static gboolean
-accounts_status_has (gpointer data)
-{
-  AccountsWait *w = data;
-  const char *status = md_accounts_page_get_status (w->page);
-
-  return !md_accounts_page_get_busy (w->page) && status != NULL &&
-         strstr (status, w->expect) != NULL;
-}
 
 static gboolean
 accounts_shows (gpointer data)
@@ -414,17 +383,8 @@ static void
 accounts_wait_status (MdAccountsPage *page,
                       const char     *text)
 {
-  AccountsWait w = { page, text };
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!accounts_status_has (&w))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
-                 md_accounts_page_get_status (page));
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  wait_text ((TextGetter) md_accounts_page_get_status, (BusyGetter) md_accounts_page_get_busy,
+             page, text);
 }
 
 static void

@@ -63,60 +63,21 @@ sign_in (Site       *site,
   wait_for (page_is_main, site, "the main screen");
 }
 
-static gboolean
-status_has (gpointer data)
-{
-  Site *site = data;
-  const char *status = md_sale_page_get_status (site->sale);
-
-  return status != NULL && strstr (status, site->expect) != NULL;
-}
 
 static void
 wait_status (Site       *site,
              const char *text)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  g_free (site->expect);
-  site->expect = g_strdup (text);
-  while (!status_has (site))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for “%s”; the counter says “%s”", text,
-                 md_sale_page_get_status (site->sale));
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  wait_text ((TextGetter) md_sale_page_get_status, NULL, site->sale, text);
 }
 
-static gboolean
-accounts_has (gpointer data)
-{
-  Site *site = data;
-  MdAccountsPage *page = md_window_get_accounts_page (site->window);
-  const char *status = md_accounts_page_get_status (page);
-
-  return !md_accounts_page_get_busy (page) && status != NULL &&
-         strstr (status, site->expect) != NULL;
-}
 
 static void
 accounts_wait (Site       *site,
                const char *text)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  g_free (site->expect);
-  site->expect = g_strdup (text);
-  while (!accounts_has (site))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for “%s”; the accounts page says “%s”", text,
-                 md_accounts_page_get_status (md_window_get_accounts_page (site->window)));
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  wait_text ((TextGetter) md_accounts_page_get_status, (BusyGetter) md_accounts_page_get_busy,
+             md_window_get_accounts_page (site->window), text);
 }
 
 static gboolean

@@ -304,6 +304,35 @@ md_sim_reader_insert_blank (MdSimReader    *self,
 }
 
 /**
+ * md_sim_reader_insert_tool:
+ * @account_no: the account the technician's card is written for
+ *
+ * Puts a new blank card in the reader for a technician's card (a setting,
+ * check or clear card), kept apart from the customer's card of
+ * @account_no, which stays as it is.
+ */
+gboolean
+md_sim_reader_insert_tool (MdSimReader    *self,
+                           const char     *account_no,
+                           MdSimCardType   type,
+                           GError        **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(MdSimCard) card = NULL;
+
+  g_return_val_if_fail (MD_IS_SIM_READER (self), FALSE);
+
+  if (!md_validate_code (account_no, _("account number"), error))
+    return FALSE;
+  md_sim_reader_remove (self);
+  path = state_path (self, "tool", account_no);
+  card = md_sim_card_new (type, NULL);
+  if (!md_sim_card_save (card, path, error))
+    return FALSE;
+  return put_in (self, path, NULL, error);
+}
+
+/**
  * md_sim_reader_remove:
  *
  * Takes the card out of the reader.

@@ -43,6 +43,10 @@ gboolean        md_sim_reader_insert_blank (MdSimReader   *self,
                                             const char    *account_no,
                                             MdSimCardType  type,
                                             GError       **error);
+gboolean        md_sim_reader_insert_tool  (MdSimReader   *self,
+                                            const char    *account_no,
+                                            MdSimCardType  type,
+                                            GError       **error);
 void            md_sim_reader_remove       (MdSimReader   *self);
 gboolean        md_sim_reader_meter_reads  (MdSimReader   *self,
                                             const char    *account_no,

@@ -117,14 +117,20 @@ update_actions (MdAccountsPage *self)
 
     for (guint i = 0; cards != NULL && i < json_array_get_length (cards); i++)
       {
-        const char *status = member (json_array_get_object_element (cards, i), "status");
+        JsonObject *card = json_array_get_object_element (cards, i);
+        const char *status = member (card, "status");
+        const char *kind = member (card, "kind");
 
+        /* The customer's cards; a technician's cards do not count. */
+        if (g_strcmp0 (kind, "purchase") != 0 && g_strcmp0 (kind, "replacement") != 0)
+          continue;
         in_use |= g_strcmp0 (status, "active") == 0;
         lost |= g_strcmp0 (status, "lost") == 0;
       }
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-issue",
                                    open && !in_use && !lost);
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-lost", open && in_use);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-setting", open);
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "accounts.card-replace",
                                    open && lost && !in_use);
   }
@@ -413,6 +419,7 @@ show_detail (MdAccountsPage *self,
       { N_("Issue…"), "accounts.card-issue" },
       { N_("Report Lost…"), "accounts.card-lost" },
       { N_("Replace…"), "accounts.card-replace" },
+      { N_("Setting Card…"), "accounts.card-setting" },
     };
     GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
@@ -485,6 +492,7 @@ typedef enum
   OP_CARD_ISSUE,
   OP_CARD_LOST,
   OP_CARD_REPLACE,
+  OP_CARD_SETTING,
 } Op;
 
 typedef struct
@@ -622,6 +630,7 @@ change_job (MdStore       *store,
 
     case OP_CARD_ISSUE:
     case OP_CARD_REPLACE:
+    case OP_CARD_SETTING:
       {
         MdCardDesk *desk = md_worker_get_card_desk (change->worker);
         MdCardService *service;
@@ -636,10 +645,22 @@ change_job (MdStore       *store,
           }
         /* The demo's reader takes a new blank card from its drawer. */
         if (md_card_desk_is_demo (desk) &&
-            !md_card_desk_demo_insert_blank (desk, change->no, error))
+            !(change->op == OP_CARD_SETTING
+              ? md_card_desk_demo_insert_tool (desk, change->no, error)
+              : md_card_desk_demo_insert_blank (desk, change->no, error)))
           return NULL;
         if (!(service = md_card_desk_get_service (desk, session, error)))
           return NULL;
+        if (change->op == OP_CARD_SETTING)
+          {
+            MdCardToolParams params = { 0, 0, 0, change->capacity_va };
+
+            if (!(card = md_card_service_write_setting (service, session, change->no, &params,
+                                                        error)))
+              return NULL;
+            return g_strdup_printf (_("Setting card for account %s written: put it in the "
+                                      "meter, then give it back"), change->no);
+          }
         card = change->op == OP_CARD_ISSUE
                ? md_card_service_issue (service, session, change->no, NULL, error)
                : md_card_service_replace (service, session, change->no, change->pay, NULL, error);
@@ -1102,9 +1123,49 @@ card_response_cb (MdForm     *form,
       change = change_for_account (call->self, OP_CARD_REPLACE);
       change->pay = pay_methods[MIN (md_form_get_choice (form, 0), G_N_ELEMENTS (pay_methods) - 1)];
     }
+  else if (g_str_equal (response, "setting"))
+    {
+      g_autofree char *watts = md_form_get_text (form, 0);
+      g_autoptr(GError) error = NULL;
+      guint64 value;
+
+      change = change_for_account (call->self, OP_CARD_SETTING);
+      change->capacity_va = -1;
+      if (watts != NULL)
+        {
+          if (!g_ascii_string_to_unsigned (watts, 10, 1, 10000000, &value, NULL))
+            {
+              g_autofree char *text = g_strdup_printf (_("“%s” is not a power limit in watts "
+                                                         "(a whole number from 1)"), watts);
+
+              set_status (call->self, "error", text);
+              change_free (change);
+              return;
+            }
+          change->capacity_va = (gint64) value;
+        }
+    }
   else
     return;
   run_change (call->self, change);
+}
+
+static void
+card_setting_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  MdAccountsPage *self = MD_ACCOUNTS_PAGE (widget);
+  g_autofree char *heading = g_strdup_printf (_("Write a setting card for account %s"),
+                                              self->account_no);
+  MdForm *form = md_form_new (widget, heading,
+                              _("Put a blank card in the reader. The technician takes it to the "
+                                "meter, which takes the account’s capacity and alarm levels from "
+                                "it (设置卡): needed after a capacity change."));
+
+  md_form_add_entry (form, _("Power limit in watts (empty: the account’s capacity)"), NULL);
+  md_form_add_response (form, "setting", _("_Write Setting Card"), ADW_RESPONSE_SUGGESTED);
+  md_form_run (form, card_response_cb, form_call_new (self, NULL), form_call_free);
 }
 
 static void
@@ -1252,6 +1313,8 @@ md_accounts_page_class_init (MdAccountsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "accounts.card-issue", NULL,
                                    card_issue_activated);
   gtk_widget_class_install_action (widget_class, "accounts.card-lost", NULL, card_lost_activated);
+  gtk_widget_class_install_action (widget_class, "accounts.card-setting", NULL,
+                                   card_setting_activated);
   gtk_widget_class_install_action (widget_class, "accounts.card-replace", NULL,
                                    card_replace_activated);
 }

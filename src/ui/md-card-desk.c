@@ -303,6 +303,26 @@ md_card_desk_demo_insert_blank (MdCardDesk  *self,
 }
 
 /**
+ * md_card_desk_demo_insert_tool:
+ *
+ * Worker thread. Puts a new blank demo card in the reader for a
+ * technician's card of @account_no; the customer's card is left alone.
+ */
+gboolean
+md_card_desk_demo_insert_tool (MdCardDesk  *self,
+                               const char  *account_no,
+                               GError     **error)
+{
+  g_return_val_if_fail (MD_IS_CARD_DESK (self), FALSE);
+
+  if (!require_demo (self, error) ||
+      !md_sim_reader_insert_tool (self->demo, account_no, MD_SIM_CARD_CPU, error))
+    return FALSE;
+  emit_later (self, SIGNAL_CARD_INSERTED);
+  return TRUE;
+}
+
+/**
  * md_card_desk_demo_remove:
  *
  * Worker thread. Takes the demo card out.

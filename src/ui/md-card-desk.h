@@ -41,6 +41,9 @@ gboolean        md_card_desk_demo_insert       (MdCardDesk   *self,
 gboolean        md_card_desk_demo_insert_blank (MdCardDesk   *self,
                                                 const char   *account_no,
                                                 GError      **error);
+gboolean        md_card_desk_demo_insert_tool  (MdCardDesk   *self,
+                                                const char   *account_no,
+                                                GError      **error);
 void            md_card_desk_demo_remove       (MdCardDesk   *self);
 JsonNode       *md_card_desk_demo_meter        (MdCardDesk   *self,
                                                 const char   *account_no,
