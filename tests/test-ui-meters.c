@@ -336,6 +336,15 @@ meters_script (Meters *m)
   m->expect = "on";
   wait_for (side_is, m, "the relay on again");
 
+  /* Keep-power (confirmed) and its release. */
+  press (page, "Keep Power…");
+  answer_dialog (NULL, "keep-power");
+  m->expect = "on (kept on)";
+  wait_for (side_is, m, "the meter kept on");
+  press (page, "Release Keep Power");
+  m->expect = "on";
+  wait_for (side_is, m, "keep-power released");
+
   /* An alert acknowledged from the Alarms list. */
   wait_for (alerts_open, m, "an open alert");
   acknowledged_before = acknowledged_alerts (m);
