@@ -13,7 +13,8 @@
 # corpus (tests/fuzz/corpus/TARGET) is only read. To keep a new input as a
 # regression, copy it into the checked-in corpus: every build replays it.
 # Environment: MD_FUZZ_BUILD_DIR (default build-fuzz), CC (default clang),
-# MD_FUZZ_WERROR (default true; false while clang warns where gcc does not).
+# MD_FUZZ_WERROR (default true; false while clang warns where gcc does not),
+# MD_FUZZ_JOBS (targets fuzzed side by side, one core each; default 1).
 set -eu
 
 seconds=${1:-60}
@@ -34,8 +35,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
 
-status=0
-for t in $targets; do
+# One target for SECONDS; its summary printed when it is done.
+fuzz_one() {
+  t=$1
   corpus=$build/fuzz-corpus/$t
   artifacts=$build/fuzz-artifacts
   mkdir -p "$corpus" "$artifacts"
@@ -48,16 +50,42 @@ for t in $targets; do
     meter-profile) max_len=8192 ;;
     *) max_len=2048 ;;
   esac
-  echo "== fuzz-$t: $seconds s"
+  result=0
   if ! "$build/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 \
          -max_len="$max_len" \
          -artifact_prefix="$artifacts/$t-" "$corpus" "$src/tests/fuzz/corpus/$t" \
          >"$artifacts/$t.log" 2>&1; then
-    status=1
-    echo "fuzz-$t FAILED: see $artifacts/$t.log and $artifacts/$t-*"
+    result=1
   fi
-  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
-    "$artifacts/$t.log" | sed "s/^/  fuzz-$t /" || true
-  grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$artifacts/$t.log" | head -5 || true
+  {
+    echo "== fuzz-$t: $seconds s"
+    [ $result = 0 ] || echo "fuzz-$t FAILED: see $artifacts/$t.log and $artifacts/$t-*"
+    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
+      "$artifacts/$t.log" | sed "s/^/  fuzz-$t /" || true
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$artifacts/$t.log" | head -5 || true
+  } > "$artifacts/$t.summary"
+  return $result
+}
+
+jobs=${MD_FUZZ_JOBS:-1}
+status=0
+set -- $targets
+while [ $# -gt 0 ]; do
+  pids=""
+  batch=""
+  n=0
+  while [ $# -gt 0 ] && [ $n -lt "$jobs" ]; do
+    fuzz_one "$1" &
+    pids="$pids $!"
+    batch="$batch $1"
+    n=$((n + 1))
+    shift
+  done
+  for pid in $pids; do
+    wait "$pid" || status=1
+  done
+  for t in $batch; do
+    cat "$build/fuzz-artifacts/$t.summary"
+  done
 done
 exit $status

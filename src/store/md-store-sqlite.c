@@ -14,7 +14,7 @@
  * terminal that is writing at this moment. */
 #define BUSY_TIMEOUT_MS 5000
 static const char *connection_pragmas[] = {
-  "PRAGMA busy_timeout=" G_STRINGIFY (BUSY_TIMEOUT_MS),
+  ("PRAGMA busy_timeout=" G_STRINGIFY (BUSY_TIMEOUT_MS)),
   "PRAGMA synchronous=FULL",
   "PRAGMA foreign_keys=ON",
   "PRAGMA trusted_schema=OFF",
