@@ -147,6 +147,25 @@ sell (Card       *card,
   gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.sell", NULL);
 }
 
+/* Looks the account up again now and then: the services raise its alarms
+ * on their first sweep, soon after the start. */
+static gboolean
+alarm_shown (gpointer data)
+{
+  Card *card = data;
+  const char *alarms = md_sale_page_get_alarms (card->sale);
+  static gint64 last;
+
+  if (alarms != NULL && strstr (alarms, card->expect) != NULL)
+    return TRUE;
+  if (g_get_monotonic_time () - last > G_USEC_PER_SEC)
+    {
+      last = g_get_monotonic_time ();
+      md_sale_page_load_account (card->sale, "100003");
+    }
+  return FALSE;
+}
+
 static void
 card_script (Card *card)
 {
@@ -162,6 +181,12 @@ card_script (Card *card)
   /* The demo shows its card buttons. */
   g_assert_true (gtk_widget_is_visible (need_widget (sale, GTK_TYPE_BUTTON,
                                                      "Insert the customer’s card")));
+
+  /* A customer's open alarms show at the counter: shop 100003 (system
+   * billing, no credit) is at the third low-balance level. */
+  g_free (card->expect);
+  card->expect = g_strdup ("Account 100003 has ¥0.00 of credit left: low-balance level 3");
+  wait_for (alarm_shown, card, "the low-balance alarm of account 100003");
 
   /* A card customer found by number: no sale until the card is read. */
   md_sale_page_load_account (card->sale, "200101");

@@ -33,6 +33,7 @@ struct _MdSalePage
   AdwActionRow         *meter_row;
   AdwActionRow         *credit_row;
   GtkLabel             *warning;
+  GtkLabel             *alarms;
   AdwPreferencesGroup  *recent_group;
   AdwEntryRow          *amount_row;
   AdwComboRow          *payment_row;
@@ -53,6 +54,7 @@ struct _MdSalePage
   /* owned */
   MdCardDesk           *card_desk;
   char                 *card_account; /* the account of the card read, or NULL */
+  char                 *alarm_text;   /* the account's open alarms shown */
   char                 *card_refusal; /* why no sale may go on that card, or NULL */
   gboolean              card_reading;
   gboolean              card_quiet;   /* a read after a sale: keep its message */
@@ -385,6 +387,7 @@ typedef struct
   JsonNode  *account;
   JsonNode  *recent;
   MdMoney    credit;
+  GPtrArray *alerts;   /* the open alerts of the account, its meters, its cards */
 } AccountView;
 
 static void
@@ -394,7 +397,51 @@ account_view_free (gpointer data)
 
   g_clear_pointer (&view->account, json_node_unref);
   g_clear_pointer (&view->recent, json_node_unref);
+  g_clear_pointer (&view->alerts, g_ptr_array_unref);
   g_free (view);
+}
+
+/* The open alerts about this account, its meters and its cards (low
+ * balance, arrears, offline, a card that disagreed with the books…). */
+static GPtrArray *
+account_alerts (MdSession  *session,
+                JsonNode   *account,
+                GError    **error)
+{
+  g_autoptr(JsonNode) open = md_alert_list (session, TRUE, error);
+  g_autoptr(GHashTable) objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  JsonObject *a = json_node_get_object (account);
+  const char *lists[] = { "meters", "cards" };
+  const char *prefixes[] = { "meter:", "card:" };
+  const char *keys[] = { "address", "uid" };
+  GPtrArray *alerts;
+
+  if (open == NULL)
+    return NULL;
+  g_hash_table_add (objects, g_strconcat ("account:", json_object_get_string_member (a, "account"),
+                                          NULL));
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    {
+      JsonArray *items = json_object_get_array_member (a, lists[l]);
+
+      for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+        {
+          const char *key = json_object_get_string_member_with_default (
+            json_array_get_object_element (items, i), keys[l], NULL);
+
+          if (key != NULL)
+            g_hash_table_add (objects, g_strconcat (prefixes[l], key, NULL));
+        }
+    }
+  alerts = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (open)); i++)
+    {
+      JsonObject *alert = json_array_get_object_element (json_node_get_array (open), i);
+
+      if (g_hash_table_contains (objects, json_object_get_string_member (alert, "object")))
+        g_ptr_array_add (alerts, g_strdup (json_object_get_string_member (alert, "message")));
+    }
+  return alerts;
 }
 
 static gpointer
@@ -412,7 +459,8 @@ account_job (MdStore       *store,
   view = g_new0 (AccountView, 1);
   if (!(view->account = md_account_show (session, no, error)) ||
       !(view->recent = md_sale_list (session, NULL, NULL, no, 5, error)) ||
-      !md_ledger_account_credit (store, no, &view->credit, error))
+      !md_ledger_account_credit (store, no, &view->credit, error) ||
+      !(view->alerts = account_alerts (session, view->account, error)))
     {
       account_view_free (view);
       return NULL;
@@ -502,6 +550,20 @@ show_account (MdSalePage  *self,
     }
   else
     gtk_widget_set_visible (GTK_WIDGET (self->warning), FALSE);
+
+  /* Its open alarms (the newest last), for the cashier to mention. */
+  {
+    g_autoptr(GString) text = g_string_new (NULL);
+    guint first = view->alerts->len > 3 ? view->alerts->len - 3 : 0;
+
+    for (guint i = first; i < view->alerts->len; i++)
+      g_string_append_printf (text, "%s%s", text->len > 0 ? "\n" : "",
+                              (const char *) view->alerts->pdata[i]);
+    gtk_label_set_text (self->alarms, text->str);
+    gtk_widget_set_visible (GTK_WIDGET (self->alarms), text->len > 0);
+    g_free (self->alarm_text);
+    self->alarm_text = text->len > 0 ? g_strdup (text->str) : NULL;
+  }
 
   for (guint i = 0; i < self->recent_rows->len; i++)
     adw_preferences_group_remove (self->recent_group, self->recent_rows->pdata[i]);
@@ -1599,6 +1661,7 @@ md_sale_page_finalize (GObject *object)
   g_free (self->medium_kind);
   g_free (self->card_account);
   g_free (self->card_refusal);
+  g_free (self->alarm_text);
   g_free (self->key);
   g_free (self->status);
   g_free (self->shift_text);
@@ -1641,6 +1704,7 @@ md_sale_page_class_init (MdSalePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, meter_row);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, credit_row);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, warning);
+  gtk_widget_class_bind_template_child (widget_class, MdSalePage, alarms);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, recent_group);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, amount_row);
   gtk_widget_class_bind_template_child (widget_class, MdSalePage, payment_row);
@@ -1914,4 +1978,18 @@ md_sale_page_get_card_refusal (MdSalePage *self)
   g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
 
   return self->card_refusal;
+}
+
+/**
+ * md_sale_page_get_alarms:
+ *
+ * Returns: (nullable): the open alarms of the customer on screen, one a
+ *   line, or %NULL
+ */
+const char *
+md_sale_page_get_alarms (MdSalePage *self)
+{
+  g_return_val_if_fail (MD_IS_SALE_PAGE (self), NULL);
+
+  return self->alarm_text;
 }

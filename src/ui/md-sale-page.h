@@ -32,5 +32,6 @@ gint64       md_sale_page_get_pending     (MdSalePage  *self);
 
 const char   *md_sale_page_get_card_account  (MdSalePage *self);
 const char   *md_sale_page_get_card_refusal  (MdSalePage *self);
+const char   *md_sale_page_get_alarms        (MdSalePage *self);
 
 G_END_DECLS
