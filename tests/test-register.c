@@ -362,6 +362,35 @@ test_account_lifecycle (Fixture       *f,
   }
 }
 
+/* A limited search gives the first accounts in number order. */
+static void
+test_account_search_limit (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  static const char *numbers[] = { "100303", "100301", "100302" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      MdAccountSpec spec = { numbers[i], "张三", "RES" };
+
+      g_assert_true (md_account_open (f->staff, &spec, &error));
+      g_assert_no_error (error);
+    }
+  for (guint limit = 0; limit <= 4; limit++)
+    {
+      g_autoptr(JsonNode) found = md_account_search (f->staff, "1003", limit, &error);
+      JsonArray *array;
+
+      g_assert_no_error (error);
+      array = json_node_get_array (found);
+      g_assert_cmpuint (json_array_get_length (array), ==, limit == 0 ? 3 : MIN (limit, 3));
+      if (limit > 0)
+        g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                        "account"), ==, "100301");
+    }
+}
+
 static void
 test_account_preregister (Fixture       *f,
                           gconstpointer  data)
@@ -546,6 +575,7 @@ main (int   argc,
   ADD ("bus-validation", test_bus_validation);
   ADD ("account-lifecycle", test_account_lifecycle);
   ADD ("account-preregister", test_account_preregister);
+  ADD ("account-search-limit", test_account_search_limit);
   ADD ("account-bad-input", test_account_bad_input);
   ADD ("import", test_import);
   ADD ("import-refused", test_import_refused);

@@ -745,16 +745,22 @@ md_account_show (MdSession   *session,
 }
 
 /**
- * md_account_list:
+ * md_account_search:
  * @search: (nullable): part of an account number, name, phone, meter address
  *   or room path (F3 at the counter)
+ * @limit: the most accounts returned, in account number order; 0 for all
+ *
+ * Returns: (transfer full): an array of accounts, or %NULL with an error
  */
 JsonNode *
-md_account_list (MdSession   *session,
-                 const char  *search,
-                 GError     **error)
+md_account_search (MdSession   *session,
+                   const char  *search,
+                   guint        limit,
+                   GError     **error)
 {
   g_autofree char *pattern = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *limit_clause = NULL;
   GString *escaped;
 
   g_return_val_if_fail (MD_IS_SESSION (session), NULL);
@@ -775,20 +781,33 @@ md_account_list (MdSession   *session,
   pattern = g_utf8_strdown (escaped->str, -1);
   g_string_free (escaped, TRUE);
 
-  return _md_query_json (md_session_get_store (session), error,
-                         "SELECT " ACCOUNT_COLUMNS ACCOUNT_JOINS
-                         "WHERE lower(a.no) LIKE $1 ESCAPE '\\' "
-                         "OR lower(c.name) LIKE $1 ESCAPE '\\' "
-                         "OR c.phone LIKE $1 ESCAPE '\\' "
-                         "OR lower(s.code || '/' || b.code || '/' || f.code || '/' || r.code) "
-                         "   LIKE $1 ESCAPE '\\' "
-                         "OR EXISTS (SELECT 1 FROM meter m "
-                         "  LEFT JOIN room mr ON mr.id = m.room_id "
-                         "  LEFT JOIN floor mf ON mf.id = mr.floor_id "
-                         "  LEFT JOIN building mb ON mb.id = mf.building_id "
-                         "  LEFT JOIN site ms ON ms.id = mb.site_id "
-                         "  WHERE m.account_id = a.id AND (m.address LIKE $1 ESCAPE '\\' "
-                         "  OR lower(ms.code || '/' || mb.code || '/' || mf.code || '/' || mr.code) "
-                         "     LIKE $1 ESCAPE '\\')) "
-                         "ORDER BY a.no", pattern, NULL);
+  limit_clause = limit > 0 ? g_strdup_printf (" LIMIT %u", limit) : g_strdup ("");
+  sql = g_strconcat ("SELECT " ACCOUNT_COLUMNS ACCOUNT_JOINS
+                     "WHERE lower(a.no) LIKE $1 ESCAPE '\\' "
+                     "OR lower(c.name) LIKE $1 ESCAPE '\\' "
+                     "OR c.phone LIKE $1 ESCAPE '\\' "
+                     "OR lower(s.code || '/' || b.code || '/' || f.code || '/' || r.code) "
+                     "   LIKE $1 ESCAPE '\\' "
+                     "OR EXISTS (SELECT 1 FROM meter m "
+                     "  LEFT JOIN room mr ON mr.id = m.room_id "
+                     "  LEFT JOIN floor mf ON mf.id = mr.floor_id "
+                     "  LEFT JOIN building mb ON mb.id = mf.building_id "
+                     "  LEFT JOIN site ms ON ms.id = mb.site_id "
+                     "  WHERE m.account_id = a.id AND (m.address LIKE $1 ESCAPE '\\' "
+                     "  OR lower(ms.code || '/' || mb.code || '/' || mf.code || '/' || mr.code) "
+                     "     LIKE $1 ESCAPE '\\')) "
+                     "ORDER BY a.no", limit_clause, NULL);
+  return _md_query_json (md_session_get_store (session), error, sql, pattern, NULL);
+}
+
+/**
+ * md_account_list:
+ * @search: (nullable): as md_account_search(), every account that matches
+ */
+JsonNode *
+md_account_list (MdSession   *session,
+                 const char  *search,
+                 GError     **error)
+{
+  return md_account_search (session, search, 0, error);
 }

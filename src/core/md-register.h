@@ -200,6 +200,10 @@ gboolean     md_account_activate       (MdSession            *session,
 JsonNode    *md_account_show           (MdSession            *session,
                                         const char           *no,
                                         GError              **error);
+JsonNode    *md_account_search         (MdSession            *session,
+                                        const char           *search,
+                                        guint                 limit,
+                                        GError              **error);
 JsonNode    *md_account_list           (MdSession            *session,
                                         const char           *search,
                                         GError              **error);

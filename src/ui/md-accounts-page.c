@@ -17,7 +17,7 @@
  * or capacity, replace a meter (换表), close with settlement (销户). Every
  * change is a core service run on the worker; the page only asks and shows. */
 
-#define MAX_ROWS 500
+#define MAX_ROWS 200
 
 struct _MdAccountsPage
 {
@@ -149,7 +149,8 @@ list_job (MdStore       *store,
 
   if (session == NULL)
     return NULL;
-  return md_account_list (session, *search != '\0' ? search : NULL, error);
+  /* One more than shown: enough to know there are more. */
+  return md_account_search (session, *search != '\0' ? search : NULL, MAX_ROWS + 1, error);
 }
 
 typedef struct
@@ -213,8 +214,8 @@ list_done_cb (GObject      *source,
     }
   if (json_array_get_length (array) > MAX_ROWS)
     {
-      g_autofree char *more = g_strdup_printf (_("Showing %u of %u accounts: search to narrow"),
-                                               MAX_ROWS, json_array_get_length (array));
+      g_autofree char *more = g_strdup_printf (_("Showing the first %u accounts: search to "
+                                                 "narrow"), MAX_ROWS);
 
       set_status (self, NULL, more);
     }
