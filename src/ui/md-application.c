@@ -4,6 +4,8 @@
 #include <errno.h>
 
 #include <glib/gi18n.h>
+#include <epoxy/gl.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "md-application.h"
@@ -391,6 +393,36 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* Software OpenGL (llvmpipe where no GPU driver is at hand, a virtual
+ * machine, a remote desktop) draws these screens slower and with more
+ * memory than Cairo does: then the window draws with Cairo, unless
+ * GSK_RENDERER says otherwise. GTK reads GSK_RENDERER when the first
+ * window appears, which is after this. */
+static void
+choose_renderer (void)
+{
+  static const char *software[] = { "llvmpipe", "softpipe", "SWR", "Software Rasterizer" };
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr(GdkGLContext) context = NULL;
+  const char *renderer;
+
+  if (g_getenv ("GSK_RENDERER") != NULL || display == NULL)
+    return;
+  if (!(context = gdk_display_create_gl_context (display, NULL)) ||
+      !gdk_gl_context_realize (context, NULL))
+    return;
+  gdk_gl_context_make_current (context);
+  renderer = (const char *) glGetString (GL_RENDERER);
+  for (guint i = 0; renderer != NULL && i < G_N_ELEMENTS (software); i++)
+    if (strstr (renderer, software[i]) != NULL)
+      {
+        g_debug ("OpenGL is software (%s): drawing with Cairo", renderer);
+        g_setenv ("GSK_RENDERER", "cairo", TRUE);
+        break;
+      }
+  gdk_gl_context_clear_current ();
+}
+
 static void
 md_application_startup (GApplication *app)
 {
@@ -406,6 +438,7 @@ md_application_startup (GApplication *app)
   g_resources_register (md_ui_get_resource ());
 
   G_APPLICATION_CLASS (md_application_parent_class)->startup (app);
+  choose_renderer ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

@@ -294,8 +294,11 @@ board_main (const char *site)
           board_open);
   printf ("scrolling it in %d steps: mean frame %.1f ms, longest %.1f ms\n", SCROLL_STEPS,
           scroll_mean_frame, scroll_max_frame);
-  printf ("resident memory on that site: %.1f MB signed in, %.1f MB with the board, peak %.1f MB "
-          "(goal ≤ 150 MB); private to the process with the board: %.1f MB\n",
+  /* The peak is signing in: argon2id's working memory (256 MiB, libsodium's
+   * MEMLIMIT_MODERATE) while the password is checked, released at once. */
+  printf ("resident memory on that site: %.1f MB signed in, %.1f MB with the board "
+          "(goal ≤ 150 MB), peak %.1f MB (the password check's argon2id memory); private to "
+          "the process with the board: %.1f MB\n",
           rss_site_login / 1024.0, rss_board / 1024.0, vm_hwm_kb () / 1024.0,
           private_board / 1024.0);
   return 0;
