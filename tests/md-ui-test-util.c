@@ -44,6 +44,40 @@ wait_text (TextGetter   get,
     }
 }
 
+typedef struct
+{
+  AppScript script;
+  gpointer  data;
+} AppRun;
+
+static void
+app_ready_cb (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  AppRun *run = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (object));
+
+  run->script (MD_APPLICATION (object), MD_WINDOW (window), run->data);
+  g_application_quit (G_APPLICATION (object));
+}
+
+/* Runs the app on @db (%NULL: `--demo`) and @script once it is ready;
+ * the app quits when the script returns. */
+void
+run_app (const char *db,
+         AppScript   script,
+         gpointer    data)
+{
+  g_autoptr(MdApplication) app = md_application_new ();
+  g_autofree char *db_arg = db != NULL ? g_strdup_printf ("--db=%s", db) : NULL;
+  char *argv[] = { (char *) "meterdesk", db != NULL ? db_arg : (char *) "--demo", NULL };
+  AppRun run = { script, data };
+
+  g_signal_connect (app, "notify::ready", G_CALLBACK (app_ready_cb), &run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+}
+
 void
 spin (guint ms)
 {

@@ -3,6 +3,9 @@
 
 #include <adwaita.h>
 
+#include "md-application.h"
+#include "md-window.h"
+
 G_BEGIN_DECLS
 
 /* Widgets are found by their title (a preferences row), label (a button)
@@ -26,6 +29,14 @@ void               wait_text      (TextGetter          get,
                                    gpointer            object,
                                    const char         *text);
 void               spin           (guint               ms);
+
+typedef void (*AppScript) (MdApplication *app,
+                           MdWindow      *window,
+                           gpointer       data);
+
+void               run_app        (const char         *db,
+                                   AppScript           script,
+                                   gpointer            data);
 GtkWidget         *find_widget    (GtkWidget          *root,
                                    GType               type,
                                    const char         *title);

@@ -190,6 +190,18 @@ pdf_to_text (const char *path)
   return out;
 }
 
+/* The Counter of a running app, for a script taking one. */
+static void
+with_counter (MdApplication *app,
+              MdWindow      *window,
+              gpointer       script)
+{
+  Counter counter = { app, window, md_window_get_sale_page (window) };
+
+  ((void (*) (Counter *)) script) (&counter);
+  g_free (counter.expect);
+}
+
 /* A cashier's first sale of the day at the demo window. */
 static void
 counter_script (Counter *counter)
@@ -332,28 +344,9 @@ counter_script (Counter *counter)
 }
 
 static void
-counter_ready_cb (GObject    *object,
-                  GParamSpec *pspec,
-                  gpointer    user_data)
-{
-  Counter *counter = user_data;
-
-  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  counter->sale = md_window_get_sale_page (counter->window);
-  counter_script (counter);
-  g_application_quit (G_APPLICATION (object));
-}
-
-static void
 test_counter (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
-  Counter counter = { app };
-
-  g_signal_connect (app, "notify::ready", G_CALLBACK (counter_ready_cb), &counter);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (counter.expect);
+  run_app (NULL, with_counter, counter_script);
 }
 
 /* Accounts: a new account opened, transferred and changed through the
@@ -442,28 +435,9 @@ accounts_script (Counter *counter)
 }
 
 static void
-accounts_ready_cb (GObject    *object,
-                   GParamSpec *pspec,
-                   gpointer    user_data)
-{
-  Counter *counter = user_data;
-
-  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  counter->sale = md_window_get_sale_page (counter->window);
-  accounts_script (counter);
-  g_application_quit (G_APPLICATION (object));
-}
-
-static void
 test_accounts (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
-  Counter counter = { app };
-
-  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &counter);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (counter.expect);
+  run_app (NULL, with_counter, accounts_script);
 }
 
 /* The status board: all installed meters, then what readings say, filtered
@@ -581,28 +555,9 @@ monitor_script (Counter *counter)
 }
 
 static void
-monitor_ready_cb (GObject    *object,
-                  GParamSpec *pspec,
-                  gpointer    user_data)
-{
-  Counter *counter = user_data;
-
-  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  counter->sale = md_window_get_sale_page (counter->window);
-  monitor_script (counter);
-  g_application_quit (G_APPLICATION (object));
-}
-
-static void
 test_monitor (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
-  Counter counter = { app };
-
-  g_signal_connect (app, "notify::ready", G_CALLBACK (monitor_ready_cb), &counter);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (counter.expect);
+  run_app (NULL, with_counter, monitor_script);
 }
 
 /* Real key events: xdotool types into the X server (XTEST) and GTK reads
@@ -695,31 +650,13 @@ keys_script (Counter *counter)
 }
 
 static void
-keys_ready_cb (GObject    *object,
-               GParamSpec *pspec,
-               gpointer    user_data)
-{
-  Counter *counter = user_data;
-
-  counter->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  counter->sale = md_window_get_sale_page (counter->window);
-  keys_script (counter);
-  g_application_quit (G_APPLICATION (object));
-}
-
-static void
 test_keys (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  Counter counter = { app };
 
   /* The sign-in screen starts empty: nobody signed in here before. */
   g_settings_reset (settings, "last-operator");
-  g_signal_connect (app, "notify::ready", G_CALLBACK (keys_ready_cb), &counter);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (counter.expect);
+  run_app (NULL, with_counter, keys_script);
 }
 
 static gboolean

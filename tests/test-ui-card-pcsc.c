@@ -233,16 +233,16 @@ script (Site *site)
 }
 
 static void
-ready_cb (GObject    *object,
-          GParamSpec *pspec,
-          gpointer    user_data)
+with_site (MdApplication *app,
+           MdWindow      *window,
+           gpointer       data)
 {
-  Site *site = user_data;
+  Site *site = data;
 
-  site->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  site->sale = md_window_get_sale_page (site->window);
+  site->app = app;
+  site->window = window;
+  site->sale = md_window_get_sale_page (window);
   script (site);
-  g_application_quit (G_APPLICATION (object));
 }
 
 static void
@@ -250,15 +250,13 @@ test_reader (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autoptr(MdApplication) app = md_application_new ();
   g_autofree char *dir = g_dir_make_tmp ("md-ui-card-XXXXXX", &error);
   g_autofree char *db = NULL;
   g_autofree char *key = NULL;
   g_autofree char *reader = NULL;
   g_autofree char *contents = NULL;
   gsize length;
-  Site site = { app };
-  char *argv[] = { (char *) "meterdesk", (char *) "--db", NULL, NULL };
+  Site site = { NULL };
 
   g_assert_no_error (error);
   site.dir = dir;
@@ -272,10 +270,8 @@ test_reader (void)
   g_setenv ("MD_CARD_KEY", key, TRUE);
   reader = md_test_reader ();
   g_settings_set_string (settings, "card-reader", reader);
-  argv[2] = db;
 
-  g_signal_connect (app, "notify::ready", G_CALLBACK (ready_cb), &site);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 3, argv), ==, 0);
+  run_app (db, with_site, &site);
   if (site.emulator != NULL)
     remove_card (&site);
   g_free (site.expect);

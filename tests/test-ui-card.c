@@ -426,54 +426,28 @@ accounts_script (Card *card)
   g_assert_cmpint (books_count (card, "200102"), ==, 1);
 }
 
+/* The Card of a running app, for a script taking one. */
 static void
-accounts_ready_cb (GObject    *object,
-                   GParamSpec *pspec,
-                   gpointer    user_data)
+with_card (MdApplication *app,
+           MdWindow      *window,
+           gpointer       script)
 {
-  Card *card = user_data;
+  Card card = { app, window, md_window_get_sale_page (window) };
 
-  card->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  card->sale = md_window_get_sale_page (card->window);
-  accounts_script (card);
-  g_application_quit (G_APPLICATION (object));
+  ((void (*) (Card *)) script) (&card);
+  g_free (card.expect);
 }
 
 static void
 test_card_accounts (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
-  Card card = { app };
-
-  g_signal_connect (app, "notify::ready", G_CALLBACK (accounts_ready_cb), &card);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (card.expect);
-}
-
-static void
-ready_cb (GObject    *object,
-          GParamSpec *pspec,
-          gpointer    user_data)
-{
-  Card *card = user_data;
-
-  card->window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
-  card->sale = md_window_get_sale_page (card->window);
-  card_script (card);
-  g_application_quit (G_APPLICATION (object));
+  run_app (NULL, with_card, accounts_script);
 }
 
 static void
 test_card_counter (void)
 {
-  g_autoptr(MdApplication) app = md_application_new ();
-  char *argv[] = { (char *) "meterdesk", (char *) "--demo", NULL };
-  Card card = { app };
-
-  g_signal_connect (app, "notify::ready", G_CALLBACK (ready_cb), &card);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
-  g_free (card.expect);
+  run_app (NULL, with_card, card_script);
 }
 
 int
