@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include "md-ui-test-util.h"
@@ -42,6 +43,24 @@ wait_text (TextGetter   get,
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+}
+
+/* g_test_init() for the window's tests: the C locale, isolated
+ * directories (with the system's data directories kept: GTK needs the MIME
+ * database and the icon themes), and no receipt printing unless a test
+ * asks for it, to a file. */
+void
+ui_test_init (int    *argc,
+              char ***argv)
+{
+  g_autofree char *data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
+  g_autoptr(GSettings) settings = NULL;
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
+  settings = g_settings_new (APPLICATION_ID);
+  g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
 }
 
 typedef struct

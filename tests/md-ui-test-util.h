@@ -30,6 +30,9 @@ void               wait_text      (TextGetter          get,
                                    const char         *text);
 void               spin           (guint               ms);
 
+void               ui_test_init   (int                *argc,
+                                   char             ***argv);
+
 typedef void (*AppScript) (MdApplication *app,
                            MdWindow      *window,
                            gpointer       data);

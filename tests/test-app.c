@@ -790,18 +790,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-
-  setlocale (LC_ALL, "C.UTF-8");
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  /* Isolation hides the system's MIME database and icon themes, which GTK
-   * needs to load the application icon. */
-  g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
-  /* No printer here: receipts print only where a test asks, to a file. */
+  ui_test_init (&argc, &argv);
   {
     g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
 
-    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
     /* The board and the sales here are the test's own: no poller beside
      * them (tests/test-ui-meters.c runs the window with its services). */
     g_settings_set_boolean (settings, "host-meter-services", FALSE);

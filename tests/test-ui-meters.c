@@ -492,16 +492,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-
-  setlocale (LC_ALL, "C.UTF-8");
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_setenv ("XDG_DATA_DIRS", data_dirs ? data_dirs : "/usr/local/share:/usr/share", TRUE);
-  {
-    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-
-    g_settings_set_boolean (settings, "print-receipt-automatically", FALSE);
-  }
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/meterdesk/ui/meters/services", test_meters);
 
