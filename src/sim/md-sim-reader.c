@@ -206,6 +206,21 @@ put_in (MdSimReader  *self,
   return TRUE;
 }
 
+/* A new blank card of @type kept in @path, put in the reader. */
+static gboolean
+insert_new (MdSimReader    *self,
+            const char     *path,
+            const char     *account_no,
+            MdSimCardType   type,
+            GError        **error)
+{
+  g_autoptr(MdSimCard) card = md_sim_card_new (type, NULL);
+
+  if (!md_sim_card_save (card, path, error))
+    return FALSE;
+  return put_in (self, path, account_no, error);
+}
+
 /**
  * md_sim_reader_insert:
  * @session: who acts, for a card issued on first use
@@ -232,13 +247,7 @@ md_sim_reader_insert (MdSimReader  *self,
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     return put_in (self, path, account_no, error);
 
-  {
-    g_autoptr(MdSimCard) card = md_sim_card_new (MD_SIM_CARD_CPU, NULL);
-
-    if (!md_sim_card_save (card, path, error))
-      return FALSE;
-  }
-  if (!put_in (self, path, account_no, error))
+  if (!insert_new (self, path, account_no, MD_SIM_CARD_CPU, error))
     return FALSE;
   if (!(issued = md_card_service_issue (self->service, session, account_no, NULL, error)))
     {
@@ -263,7 +272,6 @@ md_sim_reader_insert_blank (MdSimReader    *self,
                             GError        **error)
 {
   g_autofree char *path = NULL;
-  g_autoptr(MdSimCard) card = NULL;
 
   g_return_val_if_fail (MD_IS_SIM_READER (self), FALSE);
 
@@ -297,10 +305,7 @@ md_sim_reader_insert_blank (MdSimReader    *self,
           return FALSE;
         }
     }
-  card = md_sim_card_new (type, NULL);
-  if (!md_sim_card_save (card, path, error))
-    return FALSE;
-  return put_in (self, path, account_no, error);
+  return insert_new (self, path, account_no, type, error);
 }
 
 /**
@@ -318,7 +323,6 @@ md_sim_reader_insert_tool (MdSimReader    *self,
                            GError        **error)
 {
   g_autofree char *path = NULL;
-  g_autoptr(MdSimCard) card = NULL;
 
   g_return_val_if_fail (MD_IS_SIM_READER (self), FALSE);
 
@@ -326,10 +330,7 @@ md_sim_reader_insert_tool (MdSimReader    *self,
     return FALSE;
   md_sim_reader_remove (self);
   path = state_path (self, "tool", account_no);
-  card = md_sim_card_new (type, NULL);
-  if (!md_sim_card_save (card, path, error))
-    return FALSE;
-  return put_in (self, path, NULL, error);
+  return insert_new (self, path, NULL, type, error);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include "md-card-desk.h"
 #include "md-demo.h"
 #include "md-service.h"
+#include "md-ui-util.h"
 #include "md-ui-resources.h"
 #include "md-window.h"
 #include "md-worker.h"
@@ -260,38 +261,22 @@ start_done_cb (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
 }
 
-/* Running from the build tree the schema may not be installed. */
 static gboolean
 setting_boolean (const char *key,
                  gboolean    fallback)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = md_ui_settings_new ();
 
-  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
-    {
-      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-
-      return g_settings_get_boolean (settings, key);
-    }
-  return fallback;
+  return settings != NULL ? g_settings_get_boolean (settings, key) : fallback;
 }
 
 static char *
 setting_string (const char *key)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = md_ui_settings_new ();
+  g_autofree char *value = settings != NULL ? g_settings_get_string (settings, key) : NULL;
 
-  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
-    {
-      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-      g_autofree char *value = g_settings_get_string (settings, key);
-
-      if (value != NULL && *value != '\0')
-        return g_steal_pointer (&value);
-    }
-  return NULL;
+  return value != NULL && *value != '\0' ? g_steal_pointer (&value) : NULL;
 }
 
 static char *

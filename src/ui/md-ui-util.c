@@ -45,3 +45,22 @@ md_ui_sale_state_label (const char *state)
     return C_("sale state", "not delivered");
   return state != NULL ? state : "";
 }
+
+/**
+ * md_ui_settings_new:
+ *
+ * Running from the build tree the schema may not be installed.
+ *
+ * Returns: (transfer full) (nullable): the app's settings, or %NULL
+ *   without the installed schema
+ */
+GSettings *
+md_ui_settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source == NULL || !(schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
+    return NULL;
+  return g_settings_new (APPLICATION_ID);
+}

@@ -10,6 +10,7 @@
 #include "md-preferences.h"
 #include "md-reports-page.h"
 #include "md-sale-page.h"
+#include "md-ui-util.h"
 #include "md-window.h"
 
 /* One window per sales counter: a status page while the database opens,
@@ -378,17 +379,13 @@ md_window_class_init (MdWindowClass *klass)
 static void
 md_window_init (MdWindow *self)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
   GtkEventController *key = gtk_event_controller_key_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* Running from the build tree the schema may not be installed. */
-  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)))
+  if ((self->settings = md_ui_settings_new ()) != NULL)
     {
-      self->settings = g_settings_new (APPLICATION_ID);
       gtk_window_set_default_size (GTK_WINDOW (self),
                                    g_settings_get_int (self->settings, "window-width"),
                                    g_settings_get_int (self->settings, "window-height"));
