@@ -153,7 +153,6 @@ md_card_desk_new_demo (const char  *state_dir,
 
   if (!(self->demo = md_sim_reader_new (state_dir, fresh, error)))
     return NULL;
-  self->reader = g_strdup (_("Demo card reader"));
   return g_steal_pointer (&self);
 }
 
@@ -163,19 +162,6 @@ md_card_desk_is_demo (MdCardDesk *self)
   g_return_val_if_fail (MD_IS_CARD_DESK (self), FALSE);
 
   return self->demo != NULL;
-}
-
-/**
- * md_card_desk_get_reader:
- *
- * Returns: (nullable): the reader's name, %NULL for "the first reader"
- */
-const char *
-md_card_desk_get_reader (MdCardDesk *self)
-{
-  g_return_val_if_fail (MD_IS_CARD_DESK (self), NULL);
-
-  return self->reader;
 }
 
 /**

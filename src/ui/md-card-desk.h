@@ -28,7 +28,6 @@ MdCardDesk     *md_card_desk_new_demo          (const char   *state_dir,
                                                 gboolean      fresh,
                                                 GError      **error);
 gboolean        md_card_desk_is_demo           (MdCardDesk   *self);
-const char     *md_card_desk_get_reader        (MdCardDesk   *self);
 
 /* worker thread */
 MdCardService  *md_card_desk_get_service       (MdCardDesk   *self,
