@@ -378,6 +378,49 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* Whether this machine has a GPU device for OpenGL to use: a DRM node
+ * (Mesa's drivers, NVIDIA's with nvidia-drm) or NVIDIA's own. */
+static gboolean
+gpu_device_present (void)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS))
+    return TRUE;
+  if ((dir = g_dir_open ("/dev/dri", 0, NULL)) == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "renderD") || g_str_has_prefix (name, "card"))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+draw_with_cairo (const char *why)
+{
+  g_debug ("%s: drawing with Cairo", why);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+}
+
+/* With no GPU device at all, OpenGL could only be software: the window
+ * draws with Cairo, and GDK is told not to load OpenGL in the first place
+ * (on X11 it would, to choose the window's visual; llvmpipe alone maps
+ * some 50 MB). This is before GTK opens the display. */
+static void
+avoid_software_gl (void)
+{
+  const char *debug = g_getenv ("GDK_DEBUG");
+  g_autofree char *flags = NULL;
+
+  if (g_getenv ("GSK_RENDERER") != NULL || gpu_device_present ())
+    return;
+  draw_with_cairo ("no GPU device");
+  flags = debug != NULL && *debug != '\0' ? g_strconcat (debug, ",gl-disable", NULL)
+                                         : g_strdup ("gl-disable");
+  g_setenv ("GDK_DEBUG", flags, TRUE);
+}
+
 /* Software OpenGL (llvmpipe where no GPU driver is at hand, a virtual
  * machine, a remote desktop) draws these screens slower and with more
  * memory than Cairo does: then the window draws with Cairo, unless
@@ -401,8 +444,9 @@ choose_renderer (void)
   for (guint i = 0; renderer != NULL && i < G_N_ELEMENTS (software); i++)
     if (strstr (renderer, software[i]) != NULL)
       {
-        g_debug ("OpenGL is software (%s): drawing with Cairo", renderer);
-        g_setenv ("GSK_RENDERER", "cairo", TRUE);
+        g_autofree char *why = g_strdup_printf ("OpenGL is software (%s)", renderer);
+
+        draw_with_cairo (why);
         break;
       }
   gdk_gl_context_clear_current ();
@@ -422,6 +466,7 @@ md_application_startup (GApplication *app)
    * would be dropped by the linker. */
   g_resources_register (md_ui_get_resource ());
 
+  avoid_software_gl ();
   G_APPLICATION_CLASS (md_application_parent_class)->startup (app);
   choose_renderer ();
 

@@ -21,7 +21,8 @@
  *  - the status board with 10,000 meters (goal ≤ 1 s): from asking for it
  *    to the first frame showing it; then a scroll through the whole board,
  *    one frame per step, with the longest frame (a stall would show here);
- *  - the resident memory at the end (goal ≤ 150 MB), VmHWM.
+ *  - the resident memory (goal ≤ 150 MB): at the sign-in screen, with a
+ *    cashier signed in and its peak (VmHWM), and with the board shown.
  * Figures are printed; the run fails only on a wrong result (a board that
  * does not hold its 10,000 meters).
  */
@@ -38,6 +39,8 @@ static double board_open;
 static double scroll_max_frame;
 static double scroll_mean_frame;
 static long rss_login;
+static long rss_cashier;
+static long hwm_cashier;
 static long rss_board;
 static long rss_site_login;
 static long private_board;
@@ -96,6 +99,12 @@ wait_frame (GtkWidget *widget)
     g_main_context_iteration (NULL, TRUE);
 }
 
+static gboolean
+page_main (gpointer data)
+{
+  return g_strcmp0 (md_window_get_page (data), "main") == 0;
+}
+
 static void
 demo_ready_cb (GObject    *object,
                GParamSpec *pspec,
@@ -107,6 +116,17 @@ demo_ready_cb (GObject    *object,
   wait_frame (GTK_WIDGET (window));
   start_to_login = (g_get_monotonic_time () - t_start) / 1e6;
   rss_login = vm_kb ("VmRSS:");
+
+  /* A cashier signs in: argon2id's INTERACTIVE working memory (64 MiB)
+   * is the peak here. */
+  fill (GTK_WIDGET (md_window_get_login_page (window)), "Operator", "cashier");
+  fill (GTK_WIDGET (md_window_get_login_page (window)), "Password", "cashier1");
+  gtk_widget_activate_action (GTK_WIDGET (md_window_get_login_page (window)), "login.sign-in",
+                              NULL);
+  wait_for (page_main, window, "signing in");
+  wait_frame (GTK_WIDGET (window));
+  rss_cashier = vm_kb ("VmRSS:");
+  hwm_cashier = vm_hwm_kb ();
   g_application_quit (G_APPLICATION (object));
 }
 
@@ -203,12 +223,6 @@ build_site (const char *path)
 }
 
 /* ---- the board ---- */
-
-static gboolean
-page_main (gpointer data)
-{
-  return g_strcmp0 (md_window_get_page (data), "main") == 0;
-}
 
 static gboolean
 board_loaded (gpointer data)
@@ -336,7 +350,9 @@ main (int   argc,
       return 1;
   }
   printf ("start to sign-in (demo database): %.2f s (goal ≤ 1 s)\n", start_to_login);
-  printf ("resident memory at sign-in: %.1f MB (goal ≤ 150 MB)\n", rss_login / 1024.0);
+  printf ("resident memory at the sign-in screen: %.1f MB; a cashier signed in: %.1f MB, "
+          "peak %.1f MB (goal ≤ 150 MB)\n",
+          rss_login / 1024.0, rss_cashier / 1024.0, hwm_cashier / 1024.0);
   fflush (stdout);
 
   /* The board, on the demo site plus 10,000 meters, in a new process. */
