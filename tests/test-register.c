@@ -559,6 +559,39 @@ test_import_refused (Fixture       *f,
     }
 }
 
+/* Times as operators type them: a date, a time to the minute, ISO 8601;
+ * anything else is refused with the format. */
+static void
+test_parse_time (void)
+{
+  g_autoptr(GTimeZone) shanghai = g_time_zone_new_identifier ("+08:00");
+  g_autoptr(GError) error = NULL;
+  gint64 usec = 0;
+
+  /* 2026-12-01T00:00:00+08:00 is 1796054400 s since the epoch. */
+  g_assert_true (md_parse_time ("2026-12-01", shanghai, &usec, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (usec, ==, G_GINT64_CONSTANT (1796054400) * G_USEC_PER_SEC);
+  g_assert_true (md_parse_time ("2026-12-01 02:30", shanghai, &usec, &error));
+  g_assert_cmpint (usec, ==, (G_GINT64_CONSTANT (1796054400) + 9000) * G_USEC_PER_SEC);
+  g_assert_true (md_parse_time ("2026-12-01T02:30", shanghai, &usec, &error));
+  g_assert_cmpint (usec, ==, (G_GINT64_CONSTANT (1796054400) + 9000) * G_USEC_PER_SEC);
+  g_assert_true (md_parse_time ("2026-12-01T02:30:15+00:00", shanghai, &usec, &error));
+  g_assert_cmpint (usec, ==, (G_GINT64_CONSTANT (1796054400) + 8 * 3600 + 9015) * G_USEC_PER_SEC);
+
+  usec = 42;
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *bad[] = { "tomorrow 8am", "2026-12-01 25:00", "2026-13-01", "2026-12-01 2:30" };
+
+      g_assert_false (md_parse_time (bad[i], shanghai, &usec, &error));
+      g_assert_error (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT);
+      g_assert_nonnull (strstr (error->message, "YYYY-MM-DD HH:MM"));
+      g_assert_cmpint (usec, ==, 42);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -580,6 +613,7 @@ main (int   argc,
   ADD ("import", test_import);
   ADD ("import-refused", test_import_refused);
 #undef ADD
+  g_test_add_func ("/meterdesk/core/validate/parse-time", test_parse_time);
 
   return g_test_run ();
 }

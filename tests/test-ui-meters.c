@@ -295,6 +295,44 @@ batch_listed (gpointer data)
          find_widget (row, GTK_TYPE_BUTTON, "Export CSV…") != NULL;
 }
 
+/* The batches' list shows the batch scheduled, with its Cancel button. */
+static gboolean
+batch_waiting (gpointer data)
+{
+  Meters *m = data;
+  AdwMessageDialog *dialog = find_dialog ();
+  GtkWidget *row;
+
+  if (dialog == NULL)
+    return FALSE;
+  row = find_widget (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, m->expect);
+  return row != NULL &&
+         g_str_has_prefix (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), "scheduled") &&
+         strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), "starts ") != NULL &&
+         find_widget (row, GTK_TYPE_BUTTON, "Cancel") != NULL;
+}
+
+static gpointer
+batches_job (MdStore       *store,
+             MdSession     *session,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  return md_service_batch_list (session, error);
+}
+
+static guint
+count_batches (Meters *m)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = md_worker_run_sync (md_application_get_worker (m->app), batches_job,
+                                                 NULL, &error);
+
+  g_assert_no_error (error);
+  return json_array_get_length (json_node_get_array (node));
+}
+
 static gboolean
 file_exists (gpointer data)
 {
@@ -315,6 +353,7 @@ meters_script (Meters *m)
   JsonArray *items;
   gint64 before, after, batch_id;
   guint acknowledged_before;
+  guint n_batches;
 
   /* Staff: the poller's first sweep puts the shop meter online, with its
    * credit. */
@@ -411,14 +450,68 @@ meters_script (Meters *m)
     g_assert_cmpuint (g_strv_length (lines), ==, m->count + 1);
     g_assert_nonnull (strstr (csv, "\"" SHOP_METER "\""));
   }
+  /* A batch for later: a start time that is not one is refused and
+   * creates nothing; one for tomorrow waits, and is cancelled before it
+   * starts, every meter left out. */
+  n_batches = count_batches (m);
+  press (page, "Batch…");
+  {
+    const char *fields[] = { "Start at (YYYY-MM-DD HH:MM; empty: now)", "tomorrow 8am", NULL };
+
+    wait_for (dialog_shown, NULL, "the batch dialog");
+    answer_dialog (fields, "create");
+  }
+  wait_status (m, "is not a date");
+  g_assert_cmpuint (count_batches (m), ==, n_batches);
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+    g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+    g_autofree char *at = g_date_time_format (tomorrow, "%Y-%m-%d %H:%M");
+    const char *fields[] = { "Name (optional)", "Night reading",
+                             "Start at (YYYY-MM-DD HH:MM; empty: now)", at, NULL };
+
+    press (page, "Batch…");
+    wait_for (dialog_shown, NULL, "the batch dialog");
+    answer_dialog (fields, "create");
+  }
+  wait_status (m, "Batch ");
+  g_assert_cmpint (md_monitor_page_get_last_batch (m->page), >, batch_id);
+  batch_id = md_monitor_page_get_last_batch (m->page);
+  g_assert_cmpuint (count_batches (m), ==, n_batches + 1);
+  press (page, "Batches");
+  g_clear_pointer (&batch_title, g_free);
+  batch_title = g_strdup_printf ("%lld · read · Night reading", (long long) batch_id);
+  m->expect = batch_title;
+  wait_for (batch_waiting, m, "the batch for tomorrow in the list");
+  g_signal_emit_by_name (need_widget (find_widget (GTK_WIDGET (find_dialog ()),
+                                                   ADW_TYPE_EXPANDER_ROW, batch_title),
+                                      GTK_TYPE_BUTTON, "Cancel"),
+                         "clicked");
+  wait_status (m, "Batch cancelled");
+  answer_dialog (NULL, "close");
+  g_clear_pointer (&batch, json_object_unref);
+  batch = batch_show (m, batch_id);
+  g_assert_cmpstr (json_object_get_string_member (batch, "state"), ==, "cancelled");
+  g_assert_cmpint (json_object_get_int_member (batch, "done"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (batch, "failed"), ==, 0);
+  items = json_object_get_array_member (batch, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, m->count);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, i),
+                                                    "state"), ==, "cancelled");
+
   gtk_editable_set_text (GTK_EDITABLE (need_widget (page, GTK_TYPE_SEARCH_ENTRY, NULL)), "");
   sign_out (m);
 
-  /* The cashier: the controls are greyed, with the reason. */
+  /* The cashier: the controls are greyed, with the reason, from the
+   * moment the page is asked for, not only once the board is read. */
   sign_in (m, "cashier", "cashier1");
+  g_assert_cmpstr (md_monitor_page_get_selected (m->page), ==, SHOP_METER);
   md_monitor_page_refresh (m->page);
-  wait_for (board_loaded, m, "the board for the cashier");
   button = need_widget (page, GTK_TYPE_BUTTON, "Trip…");
+  g_assert_true (md_monitor_page_get_loading (m->page));
+  g_assert_false (gtk_widget_is_sensitive (button));
+  wait_for (board_loaded, m, "the board for the cashier");
   g_assert_false (gtk_widget_is_sensitive (button));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==,
                    "You do not have the permission for this");

@@ -256,7 +256,8 @@ md_parse_int (const char  *text,
 
 /**
  * md_parse_time:
- * @text: "2026-12-01" (midnight) or ISO 8601 "2026-12-01T08:00:00[+08:00]"
+ * @text: "2026-12-01" (midnight), "2026-12-01 08:00" or ISO 8601
+ *   "2026-12-01T08:00:00[+08:00]"
  * @zone: (nullable): the zone of a time without an offset; %NULL is local
  * @out_usec: (out): µs since the epoch
  */
@@ -279,6 +280,14 @@ md_parse_time (const char  *text,
 
       dt = g_date_time_new_from_iso8601 (midnight, local);
     }
+  else if (strlen (text) == 16 && text[4] == '-' && text[7] == '-' &&
+           (text[10] == ' ' || text[10] == 'T') && text[13] == ':')
+    {
+      /* "2026-12-01 08:00": to the minute */
+      g_autofree char *full = g_strconcat (text, ":00", NULL);
+
+      dt = g_date_time_new_from_iso8601 (full, local);
+    }
   else
     dt = g_date_time_new_from_iso8601 (text, local);
 
@@ -286,7 +295,7 @@ md_parse_time (const char  *text,
     {
       shown = md_input_quote (text);
       g_set_error (error, MD_INPUT_ERROR, MD_INPUT_ERROR_FORMAT,
-                   _("“%s” is not a date (YYYY-MM-DD) or an ISO 8601 time"), shown);
+                   _("“%s” is not a date (YYYY-MM-DD), a time (YYYY-MM-DD HH:MM) or an ISO 8601 time"), shown);
       return FALSE;
     }
 

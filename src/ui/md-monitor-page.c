@@ -6,8 +6,10 @@
 #include "md-monitor-page.h"
 #include "md-card.h"
 #include "md-monitor.h"
+#include "md-pricing.h"
 #include "md-service.h"
 #include "md-ui-util.h"
+#include "md-validate.h"
 
 /* The status board (MISSION.md "Monitoring and alarms"): every installed
  * meter with its room, account, balance, relay, online state and today's use,
@@ -1131,6 +1133,7 @@ static const struct
 
 typedef struct
 {
+  char  *at;  /* when to start, as typed; empty for now */
   char  *op;
   char  *name;
   char **addresses;
@@ -1141,6 +1144,7 @@ batch_data_free (gpointer data)
 {
   BatchData *batch = data;
 
+  g_free (batch->at);
   g_free (batch->op);
   g_free (batch->name);
   g_strfreev (batch->addresses);
@@ -1155,11 +1159,19 @@ batch_create_job (MdStore       *store,
                   GError       **error)
 {
   BatchData *batch = data;
+  gint64 when = 0;
 
   if (session == NULL)
     return NULL;
+  if (*batch->at != '\0')
+    {
+      g_autoptr(GTimeZone) zone = md_site_timezone (store);
+
+      if (!md_parse_time (batch->at, zone, &when, error))
+        return NULL;
+    }
   return md_service_batch_create (session, batch->op, NULL, (const char * const *) batch->addresses,
-                                  0, batch->name, error);
+                                  when, batch->name, error);
 }
 
 static void batches_refresh (MdMonitorPage *self);
@@ -1215,6 +1227,7 @@ batch_response_cb (AdwMessageDialog *dialog,
   MdMonitorPage *self = user_data;
   AdwComboRow *op = g_object_get_data (G_OBJECT (dialog), "op");
   GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "name");
+  GtkEditable *at = g_object_get_data (G_OBJECT (dialog), "at");
   BatchData *batch;
   guint chosen;
 
@@ -1226,6 +1239,7 @@ batch_response_cb (AdwMessageDialog *dialog,
   batch = g_new0 (BatchData, 1);
   batch->op = g_strdup (batch_ops[chosen].op);
   batch->name = g_strstrip (g_strdup (gtk_editable_get_text (name)));
+  batch->at = g_strstrip (g_strdup (gtk_editable_get_text (at)));
   batch->addresses = g_object_steal_data (G_OBJECT (dialog), "addresses");
   md_worker_run (self->worker, batch_create_job, batch, batch_data_free,
                  (GDestroyNotify) json_node_unref, self->cancellable, batch_created_cb,
@@ -1260,6 +1274,7 @@ batch_activated (GtkWidget  *widget,
   GtkWidget *group;
   GtkWidget *op;
   GtkWidget *name;
+  GtkWidget *at;
 
   if (n == 0)
     {
@@ -1284,13 +1299,18 @@ batch_activated (GtkWidget  *widget,
   adw_combo_row_set_model (ADW_COMBO_ROW (op), G_LIST_MODEL (labels));
   name = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name), _("Name (optional)"));
+  at = adw_entry_row_new ();
+  /* TRANSLATORS: keep the format as it is: the date and time typed are read so */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (at), _("Start at (YYYY-MM-DD HH:MM; empty: now)"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), op);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), name);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), at);
   adw_message_dialog_set_extra_child (dialog, group);
   g_signal_connect_object (op, "notify::selected", G_CALLBACK (batch_op_changed_cb), dialog, 0);
 
   g_object_set_data (G_OBJECT (dialog), "op", op);
   g_object_set_data (G_OBJECT (dialog), "name", name);
+  g_object_set_data (G_OBJECT (dialog), "at", at);
   g_object_set_data_full (G_OBJECT (dialog), "addresses", g_steal_pointer (&addresses),
                           (GDestroyNotify) g_strfreev);
   g_signal_connect_object (dialog, "response", G_CALLBACK (batch_response_cb), self, 0);
@@ -1570,6 +1590,14 @@ fill_batches (MdMonitorPage *self,
                                   batch_state_text (state), (long long) json_int (batch, "done"),
                                   (long long) json_int (batch, "failed"),
                                   (long long) json_int (batch, "meters"), created);
+      if (g_strcmp0 (state, "scheduled") == 0)
+        {
+          g_autofree char *starts = time_text (batch, "scheduled");
+          char *longer = g_strdup_printf (_("%s · starts %s"), subtitle, starts);
+
+          g_free (subtitle);
+          subtitle = longer;
+        }
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
@@ -1886,6 +1914,9 @@ md_monitor_page_refresh (MdMonitorPage *self)
     return;
   self->loading = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  /* The operator may have changed since the last reading: the controls
+   * follow the one signed in now, without waiting for the board. */
+  update_controls (self);
   g_object_set_data (G_OBJECT (self), "started", GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
   md_worker_run (self->worker, board_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
                  self->cancellable, board_done_cb, g_object_ref (self));
