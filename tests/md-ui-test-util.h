@@ -55,4 +55,10 @@ void               fill           (GtkWidget          *root,
 void               answer_dialog  (const char * const *fields,
                                    const char         *response);
 
+/* Real key events, through xdotool (XTEST). */
+void               xdo            (const char         *first,
+                                   ...) G_GNUC_NULL_TERMINATED;
+char              *xid_of         (GtkWidget          *window);
+void               focus_dialog   (void);
+
 G_END_DECLS

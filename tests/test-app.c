@@ -5,7 +5,6 @@
 
 #include <glib/gstdio.h>
 
-#include <gdk/x11/gdkx.h>
 
 #include "md-application.h"
 #include "md-login-page.h"
@@ -558,49 +557,6 @@ static void
 test_monitor (void)
 {
   run_app (NULL, with_counter, monitor_script);
-}
-
-/* Real key events: xdotool types into the X server (XTEST) and GTK reads
- * them as from a keyboard. Nothing else touches the window. */
-static void
-xdo (const char *first,
-     ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) "xdotool");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
-
-static char *
-xid_of (GtkWidget *window)
-{
-  return g_strdup_printf ("%lu",
-                          (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (
-                                                              GTK_NATIVE (window))));
-}
-
-/* No window manager runs under Xvfb: give the dialog the keyboard as one
- * would. */
-static void
-focus_dialog (void)
-{
-  g_autofree char *xid = NULL;
-
-  spin (100);
-  xid = xid_of (GTK_WIDGET (find_dialog ()));
-  xdo ("windowfocus", "--sync", xid, NULL);
 }
 
 static void

@@ -6,7 +6,9 @@
 #include "md-accounts-page.h"
 #include "md-application.h"
 #include "md-card.h"
+#include "md-card-desk.h"
 #include "md-sale-page.h"
+#include "md-ui-util.h"
 #include "md-vend.h"
 #include "md-window.h"
 #include "md-ui-test-util.h"
@@ -95,17 +97,17 @@ books_count (Card       *card,
 
 static gpointer
 committed_job (MdStore       *store,
-            MdSession     *session,
-            gpointer       data,
-            GCancellable  *cancellable,
-            GError       **error)
+               MdSession     *session,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
 {
   return md_sale_list (session, NULL, NULL, data, 0, error);
 }
 
 static guint
 committed_sales (Card       *card,
-              const char *account_no)
+                 const char *account_no)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = md_worker_run_sync (md_application_get_worker (card->app),
@@ -438,6 +440,78 @@ with_card (MdApplication *app,
   g_free (card.expect);
 }
 
+/* The customer puts the card in the reader: a physical act, here the
+ * demo reader's. */
+static gpointer
+insert_job (MdStore       *store,
+            MdSession     *session,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  Card *card = data;
+  MdCardDesk *desk = md_worker_get_card_desk (md_application_get_worker (card->app));
+
+  return md_card_desk_demo_insert (desk, session, card->expect, error) ? data : NULL;
+}
+
+/* The whole card sale from the keyboard alone, as real key events: sign
+ * in, open the shift (F12), the card goes in and is read by itself, the
+ * amount, Enter. */
+static void
+keys_script (Card *card)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (card->window));
+  g_autoptr(GError) error = NULL;
+
+  xdo ("windowfocus", "--sync", xid, NULL);
+  xdo ("type", "--delay", "5", "cashier", NULL);
+  xdo ("key", "Return", NULL);
+  xdo ("type", "--delay", "5", "cashier1", NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (page_is_main, card, "the counter");
+
+  xdo ("key", "F12", NULL);
+  wait_for (dialog_shown, NULL, "the shift dialog");
+  focus_dialog ();
+  xdo ("type", "--delay", "5", "100", NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  wait_status (card, "with a float of ¥100.00");
+  xdo ("windowfocus", "--sync", xid, NULL);
+
+  g_free (card->expect);
+  card->expect = g_strdup ("200102");
+  g_assert_nonnull (md_worker_run_sync (md_application_get_worker (card->app), insert_job, card,
+                                        &error));
+  g_assert_no_error (error);
+  wait_status (card, "Card read: enter the amount");
+  wait_for (account_shown, card, "account 200102 from its card");
+  xdo ("type", "--delay", "5", "45", NULL);
+  xdo ("key", "Return", NULL);
+  wait_status (card, "Sold: receipt");
+  g_assert_nonnull (strstr (md_sale_page_get_status (card->sale), "¥45.00"));
+  wait_for (sale_idle, card, "the sale to finish");
+  spin (300);
+  g_assert_cmpuint (committed_sales (card, "200102"), ==, 1);
+  g_assert_cmpint (books_count (card, "200102"), ==, 1);
+
+  /* F4 reads the card again: the books and the card agree. */
+  xdo ("key", "F4", NULL);
+  wait_status (card, "Card read");
+  g_assert_null (md_sale_page_get_card_refusal (card->sale));
+}
+
+static void
+test_card_keys (void)
+{
+  g_autoptr(GSettings) settings = md_ui_settings_new ();
+
+  /* The sign-in screen starts empty: nobody signed in here before. */
+  g_settings_reset (settings, "last-operator");
+  run_app (NULL, with_card, keys_script);
+}
+
 static void
 test_card_accounts (void)
 {
@@ -458,6 +532,7 @@ main (int   argc,
 
   g_test_add_func ("/meterdesk/ui/card/counter", test_card_counter);
   g_test_add_func ("/meterdesk/ui/card/accounts", test_card_accounts);
+  g_test_add_func ("/meterdesk/ui/card/keys", test_card_keys);
 
   return g_test_run ();
 }
