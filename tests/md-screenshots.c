@@ -58,18 +58,6 @@ shot (GtkWidget  *window,
 }
 
 static gboolean
-page_is_main (gpointer data)
-{
-  return g_strcmp0 (md_window_get_page (data), "main") == 0;
-}
-
-static gboolean
-page_is_login (gpointer data)
-{
-  return g_strcmp0 (md_window_get_page (data), "login") == 0;
-}
-
-static gboolean
 sale_idle (gpointer data)
 {
   return !md_sale_page_get_busy (data) && md_sale_page_get_account (data) != NULL;

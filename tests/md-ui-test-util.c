@@ -247,3 +247,51 @@ focus_dialog (void)
   xid = xid_of (GTK_WIDGET (find_dialog ()));
   xdo ("windowfocus", "--sync", xid, NULL);
 }
+
+/* Conditions on an MdWindow: the sign-in screen, or the main screen
+ * shows. */
+gboolean
+page_is_login (gpointer window)
+{
+  return g_strcmp0 (md_window_get_page (window), "login") == 0;
+}
+
+gboolean
+page_is_main (gpointer window)
+{
+  return g_strcmp0 (md_window_get_page (window), "main") == 0;
+}
+
+/* Signs in from the keyboard: the operator, Enter, the password, Enter. */
+void
+keys_sign_in (MdWindow   *window,
+              const char *name,
+              const char *password)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (window));
+
+  wait_for (page_is_login, window, "the sign-in screen");
+  xdo ("windowfocus", "--sync", xid, NULL);
+  xdo ("type", "--delay", "5", name, NULL);
+  xdo ("key", "Return", NULL);
+  xdo ("type", "--delay", "5", password, NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (page_is_main, window, "signing in");
+}
+
+/* Opens the shift from the keyboard: F12, the float, Enter; the keyboard
+ * is given back to the window. */
+void
+keys_open_shift (MdWindow   *window,
+                 const char *float_yuan)
+{
+  g_autofree char *xid = xid_of (GTK_WIDGET (window));
+
+  xdo ("key", "F12", NULL);
+  wait_for (dialog_shown, NULL, "the shift dialog");
+  focus_dialog ();
+  xdo ("type", "--delay", "5", float_yuan, NULL);
+  xdo ("key", "Return", NULL);
+  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  xdo ("windowfocus", "--sync", xid, NULL);
+}

@@ -29,6 +29,8 @@ void               wait_text      (TextGetter          get,
                                    gpointer            object,
                                    const char         *text);
 void               spin           (guint               ms);
+gboolean           page_is_login  (gpointer            window);
+gboolean           page_is_main   (gpointer            window);
 
 void               ui_test_init   (int                *argc,
                                    char             ***argv);
@@ -60,5 +62,10 @@ void               xdo            (const char         *first,
                                    ...) G_GNUC_NULL_TERMINATED;
 char              *xid_of         (GtkWidget          *window);
 void               focus_dialog   (void);
+void               keys_sign_in   (MdWindow           *window,
+                                   const char         *name,
+                                   const char         *password);
+void               keys_open_shift (MdWindow          *window,
+                                    const char        *float_yuan);
 
 G_END_DECLS

@@ -562,26 +562,12 @@ test_monitor (void)
 static void
 keys_script (Counter *counter)
 {
-  g_autofree char *xid = xid_of (GTK_WIDGET (counter->window));
   g_autoptr(JsonArray) sales = NULL;
 
-  wait_page (counter, "login");
-  xdo ("windowfocus", "--sync", xid, NULL);
-  xdo ("type", "--delay", "5", "cashier", NULL);
-  xdo ("key", "Return", NULL);
-  xdo ("type", "--delay", "5", "cashier1", NULL);
-  xdo ("key", "Return", NULL);
-  wait_page (counter, "main");
-
+  keys_sign_in (counter->window, "cashier", "cashier1");
   /* F12: the float, Enter. */
-  xdo ("key", "F12", NULL);
-  wait_for (dialog_shown, NULL, "the shift dialog");
-  focus_dialog ();
-  xdo ("type", "--delay", "5", "200", NULL);
-  xdo ("key", "Return", NULL);
-  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  keys_open_shift (counter->window, "200");
   wait_status (counter, "with a float of ¥200.00");
-  xdo ("windowfocus", "--sync", xid, NULL);
 
   /* F3, the account, Enter; the amount, Enter. */
   xdo ("key", "F3", NULL);

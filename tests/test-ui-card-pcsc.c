@@ -31,22 +31,6 @@ typedef struct
   MdTestEmulator *emulator;
 } Site;
 
-static gboolean
-page_is_main (gpointer data)
-{
-  Site *site = data;
-
-  return g_strcmp0 (md_window_get_page (site->window), "main") == 0;
-}
-
-static gboolean
-page_is_login (gpointer data)
-{
-  Site *site = data;
-
-  return g_strcmp0 (md_window_get_page (site->window), "login") == 0;
-}
-
 static void
 sign_in (Site       *site,
          const char *name,
@@ -56,11 +40,11 @@ sign_in (Site       *site,
 
   if (g_strcmp0 (md_window_get_page (site->window), "main") == 0)
     gtk_widget_activate_action (GTK_WIDGET (site->window), "win.sign-out", NULL);
-  wait_for (page_is_login, site, "the sign-in screen");
+  wait_for (page_is_login, site->window, "the sign-in screen");
   fill (login, "Operator", name);
   fill (login, "Password", password);
   gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, site, "the main screen");
+  wait_for (page_is_main, site->window, "the main screen");
 }
 
 

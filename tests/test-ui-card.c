@@ -27,13 +27,6 @@ typedef struct
   char          *expect;
 } Card;
 
-static gboolean
-page_is_main (gpointer data)
-{
-  Card *card = data;
-
-  return g_strcmp0 (md_window_get_page (card->window), "main") == 0;
-}
 
 
 static void
@@ -178,7 +171,7 @@ card_script (Card *card)
   fill (login, "Operator", "cashier");
   fill (login, "Password", "cashier1");
   gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card, "the counter");
+  wait_for (page_is_main, card->window, "the counter");
 
   /* The demo shows its card buttons. */
   g_assert_true (gtk_widget_is_visible (need_widget (sale, GTK_TYPE_BUTTON,
@@ -351,7 +344,7 @@ accounts_script (Card *card)
   fill (login, "Operator", "staff");
   fill (login, "Password", "staff123");
   gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card, "the accounts");
+  wait_for (page_is_main, card->window, "the accounts");
   md_accounts_page_show_account (page, "200102");
   g_free (card->expect);
   card->expect = g_strdup ("200102");
@@ -400,7 +393,7 @@ accounts_script (Card *card)
   fill (login, "Operator", "supervisor");
   fill (login, "Password", "supervisor1");
   gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card, "the counter");
+  wait_for (page_is_main, card->window, "the counter");
   gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.shift", NULL);
   answer_dialog (open_float, "open");
   wait_status (card, "Shift");
@@ -461,24 +454,11 @@ insert_job (MdStore       *store,
 static void
 keys_script (Card *card)
 {
-  g_autofree char *xid = xid_of (GTK_WIDGET (card->window));
   g_autoptr(GError) error = NULL;
 
-  xdo ("windowfocus", "--sync", xid, NULL);
-  xdo ("type", "--delay", "5", "cashier", NULL);
-  xdo ("key", "Return", NULL);
-  xdo ("type", "--delay", "5", "cashier1", NULL);
-  xdo ("key", "Return", NULL);
-  wait_for (page_is_main, card, "the counter");
-
-  xdo ("key", "F12", NULL);
-  wait_for (dialog_shown, NULL, "the shift dialog");
-  focus_dialog ();
-  xdo ("type", "--delay", "5", "100", NULL);
-  xdo ("key", "Return", NULL);
-  wait_for (dialog_gone, NULL, "the shift dialog to close");
+  keys_sign_in (card->window, "cashier", "cashier1");
+  keys_open_shift (card->window, "100");
   wait_status (card, "with a float of ¥100.00");
-  xdo ("windowfocus", "--sync", xid, NULL);
 
   g_free (card->expect);
   card->expect = g_strdup ("200102");

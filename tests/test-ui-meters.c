@@ -272,17 +272,22 @@ board_filtered (gpointer data)
   return !md_monitor_page_get_loading (m->page) && shown > 0 && shown < m->count;
 }
 
+/* The row of the batch titled @m->expect in the batches' list. */
+static GtkWidget *
+batch_row (Meters *m)
+{
+  AdwMessageDialog *dialog = find_dialog ();
+
+  return dialog != NULL ? find_widget (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, m->expect)
+                        : NULL;
+}
+
 /* The batches' list shows the batch finished, opened with each meter. */
 static gboolean
 batch_listed (gpointer data)
 {
-  Meters *m = data;
-  AdwMessageDialog *dialog = find_dialog ();
-  GtkWidget *row;
+  GtkWidget *row = batch_row (data);
 
-  if (dialog == NULL)
-    return FALSE;
-  row = find_widget (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, m->expect);
   if (row == NULL)
     return FALSE;
   if (!adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row)))
@@ -299,13 +304,8 @@ batch_listed (gpointer data)
 static gboolean
 batch_waiting (gpointer data)
 {
-  Meters *m = data;
-  AdwMessageDialog *dialog = find_dialog ();
-  GtkWidget *row;
+  GtkWidget *row = batch_row (data);
 
-  if (dialog == NULL)
-    return FALSE;
-  row = find_widget (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, m->expect);
   return row != NULL &&
          g_str_has_prefix (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), "scheduled") &&
          strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), "starts ") != NULL &&
@@ -483,10 +483,7 @@ meters_script (Meters *m)
   batch_title = g_strdup_printf ("%lld · read · Night reading", (long long) batch_id);
   m->expect = batch_title;
   wait_for (batch_waiting, m, "the batch for tomorrow in the list");
-  g_signal_emit_by_name (need_widget (find_widget (GTK_WIDGET (find_dialog ()),
-                                                   ADW_TYPE_EXPANDER_ROW, batch_title),
-                                      GTK_TYPE_BUTTON, "Cancel"),
-                         "clicked");
+  g_signal_emit_by_name (need_widget (batch_row (m), GTK_TYPE_BUTTON, "Cancel"), "clicked");
   wait_status (m, "Batch cancelled");
   answer_dialog (NULL, "close");
   g_clear_pointer (&batch, json_object_unref);

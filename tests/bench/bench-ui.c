@@ -99,12 +99,6 @@ wait_frame (GtkWidget *widget)
     g_main_context_iteration (NULL, TRUE);
 }
 
-static gboolean
-page_main (gpointer data)
-{
-  return g_strcmp0 (md_window_get_page (data), "main") == 0;
-}
-
 static void
 demo_ready_cb (GObject    *object,
                GParamSpec *pspec,
@@ -123,7 +117,7 @@ demo_ready_cb (GObject    *object,
   fill (GTK_WIDGET (md_window_get_login_page (window)), "Password", "cashier1");
   gtk_widget_activate_action (GTK_WIDGET (md_window_get_login_page (window)), "login.sign-in",
                               NULL);
-  wait_for (page_main, window, "signing in");
+  wait_for (page_is_main, window, "signing in");
   wait_frame (GTK_WIDGET (window));
   rss_cashier = vm_kb ("VmRSS:");
   hwm_cashier = vm_hwm_kb ();
@@ -249,7 +243,7 @@ board_ready_cb (GObject    *object,
   fill (login, "Operator", "admin");
   fill (login, "Password", "admin123");
   gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_main, window, "signing in");
+  wait_for (page_is_main, window, "signing in");
   wait_frame (GTK_WIDGET (window));
   spin (500);
   rss_site_login = vm_kb ("VmRSS:");
