@@ -57,7 +57,7 @@ typedef struct
 } CommandWait;
 
 static void
-communicate_cb (GObject      *source,
+exited_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
@@ -102,10 +102,40 @@ write_all (int          fd,
   return TRUE;
 }
 
+/* An unlinked temporary file, open for reading and writing. */
+static int
+open_scratch (GError **error)
+{
+  g_autofree char *path = NULL;
+  int fd;
+
+  if ((fd = g_file_open_tmp ("md-notify-XXXXXX", &path, error)) < 0)
+    return -1;
+  g_unlink (path);
+  return fd;
+}
+
+/* What the program wrote on its standard error, its first line at most. */
+static char *
+read_scratch (int fd)
+{
+  char buf[1024];
+  gssize n;
+
+  if (lseek (fd, 0, SEEK_SET) != 0 || (n = read (fd, buf, sizeof buf - 1)) < 0)
+    return g_strdup ("");
+  buf[n] = '\0';
+  buf[strcspn (buf, "\n")] = '\0';
+  return g_utf8_make_valid (g_strstrip (buf), -1);
+}
+
 /* The message on standard input comes from an unlinked temporary file, not
  * a pipe: a program that does not read it cannot break the host with
- * SIGPIPE. A program still running after notify.command-timeout seconds
- * (default 30) is killed and the delivery counts as failed. */
+ * SIGPIPE. Its standard error goes to another such file, and its output
+ * nowhere: the delivery ends when the program exits, even if it left a
+ * child behind in the background. A program still running after
+ * notify.command-timeout seconds (default 30) is killed and the delivery
+ * counts as failed. */
 static gboolean
 channel_command (MdStore     *store,
                  gint64       id,
@@ -122,14 +152,12 @@ channel_command (MdStore     *store,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GMainContext) context = NULL;
   g_autoptr(GSource) timeout = NULL;
-  g_autofree char *tmp_path = NULL;
-  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *argv[] = { program, id_text, kind, object, recipient, message, NULL };
   CommandWait wait = { NULL, FALSE };
   gboolean killed = FALSE;
   gboolean ok;
-  int fd;
+  int fd, err_fd, err_child;
 
   if (*program == '\0')
     {
@@ -139,9 +167,8 @@ channel_command (MdStore     *store,
       return FALSE;
     }
 
-  if ((fd = g_file_open_tmp ("md-notify-XXXXXX", &tmp_path, error)) < 0)
+  if ((fd = open_scratch (error)) < 0)
     return FALSE;
-  g_unlink (tmp_path);
   if (!write_all (fd, message, error) || lseek (fd, 0, SEEK_SET) != 0)
     {
       if (error != NULL && *error == NULL)
@@ -151,15 +178,30 @@ channel_command (MdStore     *store,
       return FALSE;
     }
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if ((err_fd = open_scratch (error)) < 0 || (err_child = dup (err_fd)) < 0)
+    {
+      if (err_fd >= 0)
+        {
+          g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                               g_strerror (errno));
+          close (err_fd);
+        }
+      close (fd);
+      return FALSE;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_take_stdin_fd (launcher, fd);
+  g_subprocess_launcher_take_stderr_fd (launcher, err_child);
   if (!(process = g_subprocess_launcher_spawnv (launcher, argv, error)))
-    return FALSE;
+    {
+      close (err_fd);
+      return FALSE;
+    }
 
   context = g_main_context_new ();
   g_main_context_push_thread_default (context);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &wait);
+  g_subprocess_wait_async (process, NULL, exited_cb, &wait);
   timeout = g_timeout_source_new_seconds (timeout_s);
   g_source_set_callback (timeout, command_timeout_cb, &wait, NULL);
   g_source_attach (timeout, context);
@@ -173,9 +215,11 @@ channel_command (MdStore     *store,
       g_main_context_iteration (context, TRUE);
     }
   g_source_destroy (timeout);
-  ok = g_subprocess_communicate_utf8_finish (process, wait.result, &out, &err, error);
+  ok = g_subprocess_wait_finish (process, wait.result, error);
   g_object_unref (wait.result);
   g_main_context_pop_thread_default (context);
+  err = read_scratch (err_fd);
+  close (err_fd);
   if (!ok)
     return FALSE;
   if (killed)
@@ -190,7 +234,7 @@ channel_command (MdStore     *store,
                    _("The notification program failed (status %d): %s"),
                    g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
                                                         : -1,
-                   err != NULL ? g_strstrip (err) : "");
+                   err);
       return FALSE;
     }
   return TRUE;

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include "md-monitor.h"
@@ -505,12 +506,30 @@ test_outbox (Fixture       *f,
   g_assert_nonnull (strstr (lines, offline));
   g_assert_nonnull (strstr (lines, " arrears meter:" M2 " 13800000002|"));
 
-  /* A program that ignores its input and exits at once. */
-  g_assert_true (g_file_set_contents_full (script, "#!/bin/sh\nexit 0\n", -1,
-                                          G_FILE_SET_CONTENTS_NONE, 0700, &error));
-  md_sim_bus_set_meter_credit (f->sim, M1, 1000, 0);    /* ≤ ¥20: a new alert */
-  wait_for (f, "SELECT count(*) FROM notification WHERE channel = $1 AND object = 'account:A1' "
-               "AND state = 'sent'", "command", 1);
+  /* A program that ignores its input and exits at once, leaving a child
+   * in the background that holds its output and error open: delivered
+   * when the program exits, not when the child does, nor counted failed
+   * at the timeout. */
+  {
+    g_autofree char *pid_file = g_build_filename (dir, "child.pid", NULL);
+    g_autofree char *body = g_strdup_printf ("#!/bin/sh\nsleep 300 &\necho $! > '%s'\n"
+                                             "echo started; echo started >&2\nexit 0\n",
+                                             pid_file);
+    g_autofree char *pid = NULL;
+
+    g_assert_true (g_file_set_contents_full (script, body, -1, G_FILE_SET_CONTENTS_NONE, 0700,
+                                            &error));
+    g_assert_true (md_service_setting_set (f->db.admin, "notify.command-timeout", "2", &error));
+    g_assert_no_error (error);
+    md_sim_bus_set_meter_credit (f->sim, M1, 1000, 0);    /* ≤ ¥20: a new alert */
+    wait_for (f, "SELECT count(*) FROM notification WHERE channel = $1 AND object = 'account:A1' "
+                 "AND state = 'sent'", "command", 1);
+    g_assert_cmpint (query (f, "SELECT attempts FROM notification WHERE channel = $1 "
+                               "AND object = 'account:A1'", "command"), ==, 1);
+    g_assert_true (g_file_get_contents (pid_file, &pid, NULL, &error));
+    kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), SIGTERM);
+    g_unlink (pid_file);
+  }
 
   g_unlink (out);
   g_unlink (failed);
