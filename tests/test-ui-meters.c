@@ -333,6 +333,58 @@ count_batches (Meters *m)
   return json_array_get_length (json_node_get_array (node));
 }
 
+/* Chooses the batch dialog's operation by its label. */
+static void
+choose_op (const char *label)
+{
+  AdwComboRow *op = ADW_COMBO_ROW (need_widget (GTK_WIDGET (find_dialog ()), ADW_TYPE_COMBO_ROW,
+                                                "Operation"));
+  GListModel *labels = adw_combo_row_get_model (op);
+
+  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (labels), i), label) == 0)
+      {
+        adw_combo_row_set_selected (op, i);
+        return;
+      }
+  g_error ("no batch operation “%s”", label);
+}
+
+static gpointer
+level1_job (MdStore       *store,
+            MdSession     *session,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(MdStmt) stmt = md_store_prepare (store, "SELECT a.alarm1 FROM account a "
+                                                    "JOIN meter m ON m.account_id = a.id "
+                                                    "WHERE m.address = $1", error);
+  gint64 *level = g_new (gint64, 1);
+
+  *level = -1;
+  if (stmt != NULL)
+    {
+      md_stmt_bind_text (stmt, 1, data);
+      if (md_stmt_step (stmt, error))
+        *level = md_stmt_get_int64 (stmt, 0);
+    }
+  return level;
+}
+
+/* The first low-balance level of the account of @address, in fen. */
+static gint64
+account_level1 (Meters     *m,
+                const char *address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *level = md_worker_run_sync (md_application_get_worker (m->app), level1_job,
+                                                 (gpointer) address, &error);
+
+  g_assert_no_error (error);
+  return *level;
+}
+
 static gboolean
 file_exists (gpointer data)
 {
@@ -450,6 +502,65 @@ meters_script (Meters *m)
     g_assert_cmpuint (g_strv_length (lines), ==, m->count + 1);
     g_assert_nonnull (strstr (csv, "\"" SHOP_METER "\""));
   }
+  /* The accounts' low-balance levels: a value that is not money is
+   * refused and creates nothing; then level 1 at ¥30 for the meters
+   * shown. The values asked for follow the operation chosen. */
+  n_batches = count_batches (m);
+  press (page, "Batch…");
+  wait_for (dialog_shown, NULL, "the batch dialog");
+  choose_op ("Write prices, alarm amounts or the power limit");
+  g_assert_true (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
+                                                     ADW_TYPE_ENTRY_ROW, "Power limit (W)")));
+  g_assert_false (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
+                                                      ADW_TYPE_ENTRY_ROW,
+                                                      "Low-balance level 1 (yuan)")));
+  choose_op ("Set the accounts’ low-balance levels");
+  g_assert_false (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
+                                                      ADW_TYPE_ENTRY_ROW, "Power limit (W)")));
+  {
+    const char *fields[] = { "Low-balance level 1 (yuan)", "thirty", NULL };
+
+    answer_dialog (fields, "create");
+  }
+  wait_status (m, "thirty");
+  g_assert_cmpuint (count_batches (m), ==, n_batches);
+  press (page, "Batch…");
+  wait_for (dialog_shown, NULL, "the batch dialog");
+  choose_op ("Set the accounts’ low-balance levels");
+  {
+    const char *fields[] = { "Low-balance level 1 (yuan)", "30", NULL };
+
+    answer_dialog (fields, "create");
+  }
+  wait_status (m, "Batch ");
+  g_assert_cmpint (md_monitor_page_get_last_batch (m->page), >, batch_id);
+  batch_id = md_monitor_page_get_last_batch (m->page);
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+    do
+      {
+        g_clear_pointer (&batch, json_object_unref);
+        batch = batch_show (m, batch_id);
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        spin (50);
+      }
+    while (json_object_get_int_member (batch, "done") + json_object_get_int_member (batch, "failed")
+           < (gint64) m->count);
+  }
+  /* The floor's metering meters belong to no account: each says so. */
+  g_assert_cmpint (json_object_get_int_member (batch, "done"), >, 0);
+  items = json_object_get_array_member (batch, "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "state"), "done") != 0)
+        g_assert_nonnull (strstr (json_object_get_string_member (item, "message"),
+                                  "belongs to no account"));
+    }
+  g_assert_cmpint (account_level1 (m, SHOP_METER), ==, 3000);
+
   /* A batch for later: a start time that is not one is refused and
    * creates nothing; one for tomorrow waits, and is cancelled before it
    * starts, every meter left out. */

@@ -136,8 +136,6 @@ parse_set (const char  *text,
 {
   const char *eq = strchr (text, '=');
   g_autofree char *key = NULL;
-  const char *value;
-  gint64 v = 0;
 
   if (eq == NULL || eq == text)
     {
@@ -148,21 +146,7 @@ parse_set (const char  *text,
       return FALSE;
     }
   key = g_strndup (text, eq - text);
-  value = eq + 1;
-  if (g_str_has_prefix (key, "price_"))
-    {
-      if (!md_price_parse (value, MD_PARSE_DEFAULT, &v, error))
-        return FALSE;
-    }
-  else if (g_str_equal (key, "power_limit"))
-    {
-      if (!md_parse_int (value, key, 0, G_MAXINT32, &v, error))
-        return FALSE;
-    }
-  else if (!md_money_parse (value, MD_PARSE_DEFAULT, &v, error))
-    return FALSE;
-  json_object_set_int_member (params, key, v);
-  return TRUE;
+  return md_service_batch_set_param (params, key, eq + 1, error);
 }
 
 static JsonNode *

@@ -8,6 +8,8 @@
 
 #include "md-clock.h"
 #include "md-core-private.h"
+#include "md-money.h"
+#include "md-pricing.h"
 #include "md-service-private.h"
 #include "md-validate.h"
 
@@ -74,6 +76,43 @@ check_params (const char  *op,
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+/**
+ * md_service_batch_set_param:
+ * @params: the batch's values
+ * @key: a value's name: `price_1`..`price_4` (yuan, 4 decimals),
+ *   `alarm_1`, `alarm_2`, `level1`..`level3` (yuan) or `power_limit` (W)
+ * @text: the value as typed
+ *
+ * Adds one value of a `set-params` or `thresholds` batch, in the store's
+ * units (0.0001 yuan, fen, W). Which keys an operation takes is checked
+ * when the batch is created.
+ */
+gboolean
+md_service_batch_set_param (JsonObject  *params,
+                            const char  *key,
+                            const char  *text,
+                            GError     **error)
+{
+  gint64 v = 0;
+
+  g_return_val_if_fail (params != NULL && key != NULL && text != NULL, FALSE);
+
+  if (g_str_has_prefix (key, "price_"))
+    {
+      if (!md_price_parse (text, MD_PARSE_DEFAULT, &v, error))
+        return FALSE;
+    }
+  else if (g_str_equal (key, "power_limit"))
+    {
+      if (!md_parse_int (text, key, 0, G_MAXINT32, &v, error))
+        return FALSE;
+    }
+  else if (!md_money_parse (text, MD_PARSE_DEFAULT, &v, error))
+    return FALSE;
+  json_object_set_int_member (params, key, v);
   return TRUE;
 }
 

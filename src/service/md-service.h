@@ -205,6 +205,10 @@ gboolean        md_service_batch_export_csv    (MdSession              *session,
 gboolean        md_service_batch_cancel        (MdSession              *session,
                                                 gint64                  batch_id,
                                                 GError                **error);
+gboolean        md_service_batch_set_param     (JsonObject             *params,
+                                                const char             *key,
+                                                const char             *text,
+                                                GError                **error);
 char          **md_service_batch_select        (MdSession              *session,
                                                 const char             *bus,
                                                 const char             *building,

@@ -1129,13 +1129,36 @@ static const struct
   { "release-keep-power", N_("Release keep-power") },
   { "prepaid-mode", N_("Prepaid (local) mode") },
   { "remote-mode", N_("Remote mode") },
+  { "set-params", N_("Write prices, alarm amounts or the power limit") },
+  { "thresholds", N_("Set the accounts’ low-balance levels") },
+};
+
+/* The values a batch operation takes (md_service_batch_set_param); those
+ * left empty are not changed. */
+static const struct
+{
+  const char *op;
+  const char *key;
+  const char *title;
+} batch_values[] = {
+  { "set-params", "price_1", N_("Price 1 (yuan, up to 4 decimals)") },
+  { "set-params", "price_2", N_("Price 2 (yuan, up to 4 decimals)") },
+  { "set-params", "price_3", N_("Price 3 (yuan, up to 4 decimals)") },
+  { "set-params", "price_4", N_("Price 4 (yuan, up to 4 decimals)") },
+  { "set-params", "alarm_1", N_("Alarm amount 1 (yuan)") },
+  { "set-params", "alarm_2", N_("Alarm amount 2 (yuan)") },
+  { "set-params", "power_limit", N_("Power limit (W)") },
+  { "thresholds", "level1", N_("Low-balance level 1 (yuan)") },
+  { "thresholds", "level2", N_("Low-balance level 2 (yuan)") },
+  { "thresholds", "level3", N_("Low-balance level 3 (yuan)") },
 };
 
 typedef struct
 {
-  char  *at;  /* when to start, as typed; empty for now */
+  char  *at;      /* when to start, as typed; empty for now */
   char  *op;
   char  *name;
+  char **values;  /* key, value as typed, key, value… */
   char **addresses;
 } BatchData;
 
@@ -1147,6 +1170,7 @@ batch_data_free (gpointer data)
   g_free (batch->at);
   g_free (batch->op);
   g_free (batch->name);
+  g_strfreev (batch->values);
   g_strfreev (batch->addresses);
   g_free (batch);
 }
@@ -1159,10 +1183,14 @@ batch_create_job (MdStore       *store,
                   GError       **error)
 {
   BatchData *batch = data;
+  g_autoptr(JsonObject) params = json_object_new ();
   gint64 when = 0;
 
   if (session == NULL)
     return NULL;
+  for (guint i = 0; batch->values[i] != NULL; i += 2)
+    if (!md_service_batch_set_param (params, batch->values[i], batch->values[i + 1], error))
+      return NULL;
   if (*batch->at != '\0')
     {
       g_autoptr(GTimeZone) zone = md_site_timezone (store);
@@ -1170,8 +1198,8 @@ batch_create_job (MdStore       *store,
       if (!md_parse_time (batch->at, zone, &when, error))
         return NULL;
     }
-  return md_service_batch_create (session, batch->op, NULL, (const char * const *) batch->addresses,
-                                  when, batch->name, error);
+  return md_service_batch_create (session, batch->op, params,
+                                  (const char * const *) batch->addresses, when, batch->name, error);
 }
 
 static void batches_refresh (MdMonitorPage *self);
@@ -1228,6 +1256,8 @@ batch_response_cb (AdwMessageDialog *dialog,
   AdwComboRow *op = g_object_get_data (G_OBJECT (dialog), "op");
   GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "name");
   GtkEditable *at = g_object_get_data (G_OBJECT (dialog), "at");
+  GPtrArray *value_rows = g_object_get_data (G_OBJECT (dialog), "values");
+  g_autoptr(GStrvBuilder) values = g_strv_builder_new ();
   BatchData *batch;
   guint chosen;
 
@@ -1236,10 +1266,21 @@ batch_response_cb (AdwMessageDialog *dialog,
   chosen = adw_combo_row_get_selected (op);
   if (chosen >= G_N_ELEMENTS (batch_ops))
     return;
+  for (guint i = 0; i < G_N_ELEMENTS (batch_values); i++)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (value_rows->pdata[i])));
+
+      if (g_str_equal (batch_values[i].op, batch_ops[chosen].op) && *text != '\0')
+        {
+          g_strv_builder_add (values, batch_values[i].key);
+          g_strv_builder_add (values, text);
+        }
+    }
   batch = g_new0 (BatchData, 1);
   batch->op = g_strdup (batch_ops[chosen].op);
   batch->name = g_strstrip (g_strdup (gtk_editable_get_text (name)));
   batch->at = g_strstrip (g_strdup (gtk_editable_get_text (at)));
+  batch->values = g_strv_builder_end (values);
   batch->addresses = g_object_steal_data (G_OBJECT (dialog), "addresses");
   md_worker_run (self->worker, batch_create_job, batch, batch_data_free,
                  (GDestroyNotify) json_node_unref, self->cancellable, batch_created_cb,
@@ -1254,6 +1295,12 @@ batch_op_changed_cb (AdwComboRow      *row,
   guint chosen = adw_combo_row_get_selected (row);
   gboolean destructive = chosen < G_N_ELEMENTS (batch_ops) &&
                          g_str_equal (batch_ops[chosen].op, "trip");
+  GPtrArray *value_rows = g_object_get_data (G_OBJECT (dialog), "values");
+
+  for (guint i = 0; i < G_N_ELEMENTS (batch_values); i++)
+    gtk_widget_set_visible (value_rows->pdata[i],
+                            chosen < G_N_ELEMENTS (batch_ops) &&
+                            g_str_equal (batch_values[i].op, batch_ops[chosen].op));
 
   adw_message_dialog_set_response_appearance (dialog, "create", destructive
                                                                 ? ADW_RESPONSE_DESTRUCTIVE
@@ -1275,6 +1322,7 @@ batch_activated (GtkWidget  *widget,
   GtkWidget *op;
   GtkWidget *name;
   GtkWidget *at;
+  GPtrArray *value_rows;
 
   if (n == 0)
     {
@@ -1294,6 +1342,9 @@ batch_activated (GtkWidget  *widget,
   adw_message_dialog_set_close_response (dialog, "cancel");
 
   group = adw_preferences_group_new ();
+  value_rows = g_ptr_array_new ();
+  g_object_set_data_full (G_OBJECT (dialog), "values", value_rows,
+                          (GDestroyNotify) g_ptr_array_unref);
   op = adw_combo_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (op), _("Operation"));
   adw_combo_row_set_model (ADW_COMBO_ROW (op), G_LIST_MODEL (labels));
@@ -1305,6 +1356,15 @@ batch_activated (GtkWidget  *widget,
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), op);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), name);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), at);
+  for (guint i = 0; i < G_N_ELEMENTS (batch_values); i++)
+    {
+      GtkWidget *row = adw_entry_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(batch_values[i].title));
+      gtk_widget_set_visible (row, FALSE);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      g_ptr_array_add (value_rows, row);
+    }
   adw_message_dialog_set_extra_child (dialog, group);
   g_signal_connect_object (op, "notify::selected", G_CALLBACK (batch_op_changed_cb), dialog, 0);
 
