@@ -207,6 +207,27 @@ script (MdWindow *window)
   md_monitor_page_select (md_window_get_monitor_page (window), "202601000003");
   shot (GTK_WIDGET (window), "monitor");
 
+  /* A batch for the night: the floor's low-balance levels */
+  gtk_editable_set_text (GTK_EDITABLE (need_widget (GTK_WIDGET (md_window_get_monitor_page (window)),
+                                                    GTK_TYPE_SEARCH_ENTRY, NULL)), "B1/F1/");
+  spin (500);
+  gtk_widget_activate_action (GTK_WIDGET (md_window_get_monitor_page (window)), "monitor.batch",
+                              NULL);
+  wait_for (dialog_shown, NULL, "the batch dialog");
+  {
+    GtkWidget *dialog = GTK_WIDGET (find_dialog ());
+
+    choose (dialog, _("Operation"), _("Low-balance levels"));
+    fill (dialog, _("Name (optional)"),
+          g_str_has_prefix (setlocale (LC_MESSAGES, NULL), "zh") ? "一楼报警级别" : "F1 alarm levels");
+    fill (dialog, _("Start at (YYYY-MM-DD HH:MM; empty: now)"), "2026-12-01 02:00");
+    fill (dialog, _("Low-balance level 1 (yuan)"), "30");
+    fill (dialog, _("Low-balance level 2 (yuan)"), "10");
+    spin (300);
+    shot (dialog, "batch");
+  }
+  cancel_dialog ();
+
   /* Reports and the back office, as finance */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
   wait_for (page_is_login, window, "the sign-in screen");

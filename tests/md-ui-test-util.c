@@ -205,6 +205,25 @@ answer_dialog (const char * const *fields,
   wait_for (dialog_gone, NULL, "the dialog to close");
 }
 
+/* Chooses @label in the combo row titled @title, whose model is a
+ * GtkStringList. */
+void
+choose (GtkWidget  *root,
+        const char *title,
+        const char *label)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (need_widget (root, ADW_TYPE_COMBO_ROW, title));
+  GListModel *labels = adw_combo_row_get_model (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (labels), i), label) == 0)
+      {
+        adw_combo_row_set_selected (row, i);
+        return;
+      }
+  g_error ("“%s” has no choice “%s”", title, label);
+}
+
 /* Real key events: xdotool types into the X server (XTEST) and GTK reads
  * them as from a keyboard. Nothing else touches the window. */
 void

@@ -56,6 +56,9 @@ void               fill           (GtkWidget          *root,
                                    const char         *text);
 void               answer_dialog  (const char * const *fields,
                                    const char         *response);
+void               choose         (GtkWidget          *root,
+                                   const char         *title,
+                                   const char         *label);
 
 /* Real key events, through xdotool (XTEST). */
 void               xdo            (const char         *first,

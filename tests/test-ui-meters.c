@@ -337,17 +337,7 @@ count_batches (Meters *m)
 static void
 choose_op (const char *label)
 {
-  AdwComboRow *op = ADW_COMBO_ROW (need_widget (GTK_WIDGET (find_dialog ()), ADW_TYPE_COMBO_ROW,
-                                                "Operation"));
-  GListModel *labels = adw_combo_row_get_model (op);
-
-  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
-    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (labels), i), label) == 0)
-      {
-        adw_combo_row_set_selected (op, i);
-        return;
-      }
-  g_error ("no batch operation “%s”", label);
+  choose (GTK_WIDGET (find_dialog ()), "Operation", label);
 }
 
 static gpointer
@@ -508,13 +498,13 @@ meters_script (Meters *m)
   n_batches = count_batches (m);
   press (page, "Batch…");
   wait_for (dialog_shown, NULL, "the batch dialog");
-  choose_op ("Write prices, alarm amounts or the power limit");
+  choose_op ("Write meter parameters");
   g_assert_true (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
                                                      ADW_TYPE_ENTRY_ROW, "Power limit (W)")));
   g_assert_false (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
                                                       ADW_TYPE_ENTRY_ROW,
                                                       "Low-balance level 1 (yuan)")));
-  choose_op ("Set the accounts’ low-balance levels");
+  choose_op ("Low-balance levels");
   g_assert_false (gtk_widget_get_visible (need_widget (GTK_WIDGET (find_dialog ()),
                                                       ADW_TYPE_ENTRY_ROW, "Power limit (W)")));
   {
@@ -526,7 +516,7 @@ meters_script (Meters *m)
   g_assert_cmpuint (count_batches (m), ==, n_batches);
   press (page, "Batch…");
   wait_for (dialog_shown, NULL, "the batch dialog");
-  choose_op ("Set the accounts’ low-balance levels");
+  choose_op ("Low-balance levels");
   {
     const char *fields[] = { "Low-balance level 1 (yuan)", "30", NULL };
 

@@ -1129,8 +1129,8 @@ static const struct
   { "release-keep-power", N_("Release keep-power") },
   { "prepaid-mode", N_("Prepaid (local) mode") },
   { "remote-mode", N_("Remote mode") },
-  { "set-params", N_("Write prices, alarm amounts or the power limit") },
-  { "thresholds", N_("Set the accounts’ low-balance levels") },
+  { "set-params", N_("Write meter parameters") },
+  { "thresholds", N_("Low-balance levels") },
 };
 
 /* The values a batch operation takes (md_service_batch_set_param); those
