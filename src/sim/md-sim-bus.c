@@ -527,7 +527,10 @@ emit (MdSimBus     *bus,
         m->blind_rewrites++;
       m->unchecked_write = TRUE;
     }
-  if (fx->count_read && (fault == MD_SIM_FAULT_NONE || fault == MD_SIM_FAULT_DUPLICATE))
+  /* A read-back is one whose reply reaches the master whole: clean,
+   * twice, or with garbage after it (the frame's own CRC still checks). */
+  if (fx->count_read && (fault == MD_SIM_FAULT_NONE || fault == MD_SIM_FAULT_DUPLICATE ||
+                         fault == MD_SIM_FAULT_EXTRA))
     m->unchecked_write = FALSE;
 
   switch (fault)

@@ -325,6 +325,21 @@ test_mixed (Fixture       *f,
                   f->longest_us / 1000);
 }
 
+/* Garbage after every reply: the replies themselves are whole, so the
+ * read before a new purchase is a read-back, and two purchases in a row
+ * are not a repeated write. */
+static void
+test_extra_always (Fixture       *f,
+                   gconstpointer  data)
+{
+  f->p[MD_SIM_FAULT_EXTRA] = 1.0;
+  apply_faults (f);
+  for (guint round = 0; round < 4; round++)
+    purchase (f, 0);
+  works_again (f);
+  check_meters (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,6 +361,11 @@ main (int   argc,
     g_autofree char *path = g_strdup_printf ("/meterdesk/meters/faults/%s/mixed", proto);
 
     g_test_add (path, Fixture, NULL, setup, test_mixed, teardown);
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/meterdesk/meters/faults/%s/extra-always", proto);
+
+    g_test_add (path, Fixture, NULL, setup, test_extra_always, teardown);
   }
   return g_test_run ();
 }
