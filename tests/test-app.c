@@ -634,6 +634,10 @@ test_demo_start (void)
   guint timeout = g_timeout_add_seconds (120, timeout_cb, NULL);
   g_autofree char *demo = g_build_filename (g_get_user_cache_dir (), "meterdesk", "demo.db", NULL);
   gboolean chosen = g_getenv ("GSK_RENDERER") == NULL;
+  gboolean gpu = g_file_test ("/dev/dri", G_FILE_TEST_EXISTS) ||
+                 g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS);
+  g_autofree char *debug = g_strdup (g_getenv ("GDK_DEBUG"));
+  g_autofree char *maps = NULL;
 
   g_signal_connect (app, "notify::ready", G_CALLBACK (ready_cb), NULL);
   g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
@@ -642,6 +646,15 @@ test_demo_start (void)
   /* Xvfb's OpenGL is Mesa's software llvmpipe: the window draws with Cairo. */
   if (chosen)
     g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+  /* Without a GPU device OpenGL is not even loaded; what GDK_DEBUG said
+   * before is what programs started from here see. */
+  g_assert_cmpstr (g_getenv ("GDK_DEBUG"), ==, debug);
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  if (chosen && !gpu)
+    {
+      g_assert_null (strstr (maps, "_dri.so"));
+      g_assert_null (strstr (maps, "libLLVM"));
+    }
 }
 
 /* Without a database the window says so instead of failing. */

@@ -404,21 +404,29 @@ draw_with_cairo (const char *why)
 }
 
 /* With no GPU device at all, OpenGL could only be software: the window
- * draws with Cairo, and GDK is told not to load OpenGL in the first place
- * (on X11 it would, to choose the window's visual; llvmpipe alone maps
- * some 50 MB). This is before GTK opens the display. */
-static void
+ * draws with Cairo. Then, or when GSK_RENDERER=cairo says so, GDK is told
+ * not to load OpenGL in the first place (on X11 it would, to choose the
+ * window's visual; llvmpipe alone maps some 50 MB). This is before GTK
+ * opens the display. */
+static gboolean
 avoid_software_gl (void)
 {
   const char *debug = g_getenv ("GDK_DEBUG");
+  const char *renderer = g_getenv ("GSK_RENDERER");
   g_autofree char *flags = NULL;
 
-  if (g_getenv ("GSK_RENDERER") != NULL || gpu_device_present ())
-    return;
-  draw_with_cairo ("no GPU device");
+  if (renderer == NULL)
+    {
+      if (gpu_device_present ())
+        return FALSE;
+      draw_with_cairo ("no GPU device");
+    }
+  else if (!g_str_equal (renderer, "cairo"))
+    return FALSE;
   flags = debug != NULL && *debug != '\0' ? g_strconcat (debug, ",gl-disable", NULL)
                                          : g_strdup ("gl-disable");
   g_setenv ("GDK_DEBUG", flags, TRUE);
+  return TRUE;
 }
 
 /* Software OpenGL (llvmpipe where no GPU driver is at hand, a virtual
@@ -461,13 +469,22 @@ md_application_startup (GApplication *app)
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *help_accels[] = { "F1", "<Control>question", NULL };
+  g_autofree char *debug = g_strdup (g_getenv ("GDK_DEBUG"));
+  gboolean gl_disabled;
 
   /* Referenced explicitly: a static library's resource constructor alone
    * would be dropped by the linker. */
   g_resources_register (md_ui_get_resource ());
 
-  avoid_software_gl ();
+  gl_disabled = avoid_software_gl ();
+
   G_APPLICATION_CLASS (md_application_parent_class)->startup (app);
+  /* GDK has read GDK_DEBUG: the programs this one starts (a PDF viewer)
+   * get it as it was. */
+  if (gl_disabled && debug != NULL)
+    g_setenv ("GDK_DEBUG", debug, TRUE);
+  else if (gl_disabled)
+    g_unsetenv ("GDK_DEBUG");
   choose_renderer ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
