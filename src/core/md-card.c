@@ -1016,24 +1016,8 @@ md_card_meter_account (MdStore      *store,
                        char        **out_account_no,
                        GError      **error)
 {
-  g_autoptr(MdStmt) stmt = NULL;
-  GError *local_error = NULL;
-
-  *out_account_no = NULL;
-  if (!(stmt = md_store_prepare (store,
-                                 "SELECT a.no FROM meter m JOIN account a ON a.id = m.account_id "
-                                 "WHERE m.address = $1 AND m.state = 'installed' LIMIT 1", error)))
-    return FALSE;
-  md_stmt_bind_text (stmt, 1, meter_address);
-  if (md_stmt_step (stmt, &local_error))
-    {
-      *out_account_no = g_strdup (md_stmt_get_text (stmt, 0));
-      md_stmt_exec (stmt, NULL);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  return _md_lookup_text (store, out_account_no, error,
+                          "SELECT a.no FROM meter m JOIN account a ON a.id = m.account_id "
+                          "WHERE m.address = $1 AND m.state = 'installed' LIMIT 1",
+                          meter_address, NULL);
 }

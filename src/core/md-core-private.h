@@ -14,6 +14,11 @@ gboolean   _md_lookup_id        (MdStore     *store,
                                  GError     **error,
                                  const char  *sql,
                                  ...) G_GNUC_NULL_TERMINATED;
+gboolean   _md_lookup_text      (MdStore     *store,
+                                 char       **out_text,
+                                 GError     **error,
+                                 const char  *sql,
+                                 ...) G_GNUC_NULL_TERMINATED;
 char      *_md_detail           (const char  *first_key,
                                  ...) G_GNUC_NULL_TERMINATED;
 JsonNode  *_md_rows_to_json     (MdStmt      *stmt,

@@ -25,6 +25,38 @@ prepare_with_text_params (MdStore     *store,
   return stmt;
 }
 
+/* The first column of the first row of @sql, with text parameters $1, $2…
+ * from @args up to a %NULL: into @out_id or @out_text, whichever is given;
+ * a missing row leaves it as it is. */
+static gboolean
+lookup_first (MdStore     *store,
+              gint64      *out_id,
+              char       **out_text,
+              GError     **error,
+              const char  *sql,
+              va_list      args)
+{
+  g_autoptr(MdStmt) stmt = prepare_with_text_params (store, sql, args, error);
+  GError *local_error = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (md_stmt_step (stmt, &local_error))
+    {
+      if (out_id != NULL)
+        *out_id = md_stmt_get_int64 (stmt, 0);
+      else
+        *out_text = g_strdup (md_stmt_get_text (stmt, 0));
+      md_stmt_exec (stmt, NULL);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * _md_lookup_id:
  * @out_id: (out): the first column of the first row, 0 when there is none
@@ -39,28 +71,39 @@ _md_lookup_id (MdStore     *store,
                const char  *sql,
                ...)
 {
-  g_autoptr(MdStmt) stmt = NULL;
-  GError *local_error = NULL;
   va_list args;
+  gboolean ok;
 
   *out_id = 0;
   va_start (args, sql);
-  stmt = prepare_with_text_params (store, sql, args, error);
+  ok = lookup_first (store, out_id, NULL, error, sql, args);
   va_end (args);
-  if (stmt == NULL)
-    return FALSE;
+  return ok;
+}
 
-  if (md_stmt_step (stmt, &local_error))
-    {
-      *out_id = md_stmt_get_int64 (stmt, 0);
-      md_stmt_exec (stmt, NULL);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+/**
+ * _md_lookup_text:
+ * @out_text: (out) (transfer full) (nullable): the first column of the
+ *   first row, %NULL when there is none
+ * @...: text parameters $1, $2…, then %NULL
+ *
+ * Returns: %FALSE only when the database fails; a missing row gives %NULL
+ */
+gboolean
+_md_lookup_text (MdStore     *store,
+                 char       **out_text,
+                 GError     **error,
+                 const char  *sql,
+                 ...)
+{
+  va_list args;
+  gboolean ok;
+
+  *out_text = NULL;
+  va_start (args, sql);
+  ok = lookup_first (store, NULL, out_text, error, sql, args);
+  va_end (args);
+  return ok;
 }
 
 /**

@@ -156,25 +156,8 @@ text_value (MdStore     *store,
             char       **out_text,
             GError     **error)
 {
-  g_autoptr(MdStmt) stmt = md_store_prepare (store, "SELECT value FROM setting WHERE key = $1",
-                                             error);
-  GError *local_error = NULL;
-
-  *out_text = NULL;
-  if (stmt == NULL)
-    return FALSE;
-  md_stmt_bind_text (stmt, 1, key);
-  if (md_stmt_step (stmt, &local_error))
-    {
-      *out_text = g_strdup (md_stmt_get_text (stmt, 0));
-      md_stmt_exec (stmt, NULL);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  return _md_lookup_text (store, out_text, error, "SELECT value FROM setting WHERE key = $1", key,
+                          NULL);
 }
 
 /**

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "md-clock.h"
+#include "md-core-private.h"
 #include "md-settings.h"
 #include "md-service-private.h"
 
@@ -48,19 +49,9 @@ _md_setting_text (MdStore    *store,
                   const char *key,
                   const char *fallback)
 {
-  g_autoptr(MdStmt) stmt = md_store_prepare (store, "SELECT value FROM setting WHERE key = $1",
-                                             NULL);
   char *value = NULL;
 
-  if (stmt != NULL)
-    {
-      md_stmt_bind_text (stmt, 1, key);
-      if (md_stmt_step (stmt, NULL))
-        {
-          value = g_strdup (md_stmt_get_text (stmt, 0));
-          md_stmt_exec (stmt, NULL);
-        }
-    }
+  _md_lookup_text (store, &value, NULL, "SELECT value FROM setting WHERE key = $1", key, NULL);
   return value != NULL ? value : g_strdup (fallback);
 }
 
