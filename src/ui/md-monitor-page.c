@@ -1064,9 +1064,17 @@ fill_alarms (MdMonitorPage *self)
     }
 }
 
-static GtkWidget *
-dialog_list (GtkListBox **out_list)
+/* A dialog of the page holding a list (the alarms, the batches), with a
+ * Close button; @closed runs when it goes. */
+static AdwMessageDialog *
+list_dialog (MdMonitorPage  *self,
+             const char     *heading,
+             const char     *body,
+             GCallback       closed,
+             GtkListBox    **out_list)
 {
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self),
+                                                                         heading, body));
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *list = gtk_list_box_new ();
 
@@ -1078,7 +1086,11 @@ dialog_list (GtkListBox **out_list)
   gtk_widget_set_size_request (scrolled, 560, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
   *out_list = GTK_LIST_BOX (list);
-  return scrolled;
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_close_response (dialog, "close");
+  adw_message_dialog_set_extra_child (dialog, scrolled);
+  g_signal_connect_object (dialog, "destroy", closed, self, G_CONNECT_SWAPPED);
+  return dialog;
 }
 
 static void
@@ -1102,14 +1114,9 @@ alarms_activated (GtkWidget  *widget,
       gtk_window_present (GTK_WINDOW (self->alarms_dialog));
       return;
     }
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("Open alarms"),
-                                                       NULL));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_close_response (dialog, "close");
-  adw_message_dialog_set_extra_child (dialog, dialog_list (&self->alarms_list));
+  dialog = list_dialog (self, _("Open alarms"), NULL, G_CALLBACK (alarms_closed_cb),
+                        &self->alarms_list);
   self->alarms_dialog = dialog;
-  g_signal_connect_object (dialog, "destroy", G_CALLBACK (alarms_closed_cb), self,
-                           G_CONNECT_SWAPPED);
   fill_alarms (self);
   refresh_alerts (self);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -1784,15 +1791,11 @@ batches_activated (GtkWidget  *widget,
       gtk_window_present (GTK_WINDOW (self->batches_dialog));
       return;
     }
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("Batches"),
-                                                       _("Progress refreshes every 2 seconds; open a "
-                                                         "batch to see each meter’s result.")));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_close_response (dialog, "close");
-  adw_message_dialog_set_extra_child (dialog, dialog_list (&self->batches_list));
+  dialog = list_dialog (self, _("Batches"),
+                        _("Progress refreshes every 2 seconds; open a batch to see each meter’s "
+                          "result."),
+                        G_CALLBACK (batches_closed_cb), &self->batches_list);
   self->batches_dialog = dialog;
-  g_signal_connect_object (dialog, "destroy", G_CALLBACK (batches_closed_cb), self,
-                           G_CONNECT_SWAPPED);
   self->batches_source = g_timeout_add_seconds (2, batches_timeout_cb, self);
   batches_refresh (self);
   gtk_window_present (GTK_WINDOW (dialog));
