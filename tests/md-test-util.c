@@ -131,3 +131,16 @@ md_test_clock_uninstall (void)
 {
   md_clock_set_for_testing (NULL, NULL, NULL);
 }
+
+/* The first column of the first row of @sql, a count or a sum. */
+gint64
+md_test_query_int (MdStore    *store,
+                   const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 value = -1;
+
+  g_assert_true (md_store_query_int64 (store, sql, &value, &error));
+  g_assert_no_error (error);
+  return value;
+}

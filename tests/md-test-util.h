@@ -20,6 +20,8 @@ MdSession  *md_test_add_operator       (MdTestDb    *db,
                                         const char  *name,
                                         MdRole       roles,
                                         const char  *password);
+gint64      md_test_query_int          (MdStore     *store,
+                                        const char  *sql);
 void        md_test_clock_install      (gint64       wall_usec);
 void        md_test_clock_advance      (gint64       usec);
 void        md_test_clock_uninstall    (void);

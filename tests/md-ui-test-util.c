@@ -281,6 +281,22 @@ page_is_main (gpointer window)
   return g_strcmp0 (md_window_get_page (window), "main") == 0;
 }
 
+/* Signs in through the sign-in screen's fields and action, and waits for
+ * the work pages. */
+void
+sign_in_as (MdWindow   *window,
+            const char *name,
+            const char *password)
+{
+  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (window));
+
+  wait_for (page_is_login, window, "the sign-in screen");
+  fill (login, "Operator", name);
+  fill (login, "Password", password);
+  gtk_widget_activate_action (login, "login.sign-in", NULL);
+  wait_for (page_is_main, window, "signing in");
+}
+
 /* Signs in from the keyboard: the operator, Enter, the password, Enter. */
 void
 keys_sign_in (MdWindow   *window,

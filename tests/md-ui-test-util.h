@@ -65,6 +65,9 @@ void               xdo            (const char         *first,
                                    ...) G_GNUC_NULL_TERMINATED;
 char              *xid_of         (GtkWidget          *window);
 void               focus_dialog   (void);
+void               sign_in_as     (MdWindow           *window,
+                                   const char         *name,
+                                   const char         *password);
 void               keys_sign_in   (MdWindow           *window,
                                    const char         *name,
                                    const char         *password);

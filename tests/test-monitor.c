@@ -117,12 +117,7 @@ static gint64
 count_rows (Fixture    *f,
             const char *sql)
 {
-  g_autoptr(GError) error = NULL;
-  gint64 n = -1;
-
-  g_assert_true (md_store_query_int64 (f->db.store, sql, &n, &error));
-  g_assert_no_error (error);
-  return n;
+  return md_test_query_int (f->db.store, sql);
 }
 
 /* Never read: on the board, offline and unknown; a reading brings it online

@@ -36,15 +36,9 @@ sign_in (Site       *site,
          const char *name,
          const char *password)
 {
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (site->window));
-
-  if (g_strcmp0 (md_window_get_page (site->window), "main") == 0)
+  if (page_is_main (site->window))
     gtk_widget_activate_action (GTK_WIDGET (site->window), "win.sign-out", NULL);
-  wait_for (page_is_login, site->window, "the sign-in screen");
-  fill (login, "Operator", name);
-  fill (login, "Password", password);
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, site->window, "the main screen");
+  sign_in_as (site->window, name, password);
 }
 
 

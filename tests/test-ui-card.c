@@ -165,13 +165,9 @@ static void
 card_script (Card *card)
 {
   GtkWidget *sale = GTK_WIDGET (card->sale);
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (card->window));
   const char *open_float[] = { "Float in yuan", "100.00", NULL };
 
-  fill (login, "Operator", "cashier");
-  fill (login, "Password", "cashier1");
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card->window, "the counter");
+  sign_in_as (card->window, "cashier", "cashier1");
 
   /* The demo shows its card buttons. */
   g_assert_true (gtk_widget_is_visible (need_widget (sale, GTK_TYPE_BUTTON,
@@ -336,15 +332,11 @@ accounts_script (Card *card)
 {
   MdAccountsPage *page = md_window_get_accounts_page (card->window);
   GtkWidget *widget = GTK_WIDGET (page);
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (card->window));
   AdwViewStack *views = ADW_VIEW_STACK (gtk_widget_get_ancestor (widget, ADW_TYPE_VIEW_STACK));
   const char *open_float[] = { "Float in yuan", "100.00", NULL };
   g_autoptr(GError) error = NULL;
 
-  fill (login, "Operator", "staff");
-  fill (login, "Password", "staff123");
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card->window, "the accounts");
+  sign_in_as (card->window, "staff", "staff123");
   md_accounts_page_show_account (page, "200102");
   g_free (card->expect);
   card->expect = g_strdup ("200102");
@@ -390,10 +382,7 @@ accounts_script (Card *card)
   /* The replacement fee is money: a supervisor at the counter, shift open,
    * issues the replacement and sells on it. */
   gtk_widget_activate_action (GTK_WIDGET (card->window), "win.sign-out", NULL);
-  fill (login, "Operator", "supervisor");
-  fill (login, "Password", "supervisor1");
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, card->window, "the counter");
+  sign_in_as (card->window, "supervisor", "supervisor1");
   gtk_widget_activate_action (GTK_WIDGET (card->sale), "sale.shift", NULL);
   answer_dialog (open_float, "open");
   wait_status (card, "Shift");

@@ -32,36 +32,19 @@ typedef struct
   guint          count;
 } Meters;
 
-static gboolean
-page_is (gpointer data)
-{
-  Meters *m = data;
-
-  return g_strcmp0 (md_window_get_page (m->window), m->expect) == 0;
-}
-
 static void
 sign_in (Meters     *m,
          const char *name,
          const char *password)
 {
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (m->window));
-
-  m->expect = "login";
-  wait_for (page_is, m, "the sign-in screen");
-  fill (login, "Operator", name);
-  fill (login, "Password", password);
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  m->expect = "main";
-  wait_for (page_is, m, "the main screen");
+  sign_in_as (m->window, name, password);
 }
 
 static void
 sign_out (Meters *m)
 {
   gtk_widget_activate_action (GTK_WIDGET (m->window), "win.sign-out", NULL);
-  m->expect = "login";
-  wait_for (page_is, m, "the sign-in screen");
+  wait_for (page_is_login, m->window, "the sign-in screen");
 }
 
 static void

@@ -1250,14 +1250,6 @@ switcher_button (GtkWidget  *root,
 }
 
 static gboolean
-window_page_is (gpointer data)
-{
-  Fixture *f = data;
-
-  return g_strcmp0 (md_window_get_page (MD_WINDOW (f->window)), f->expect) == 0;
-}
-
-static gboolean
 window_view_ready (gpointer data)
 {
   Fixture *f = data;
@@ -1270,24 +1262,6 @@ window_view_ready (gpointer data)
            !md_office_page_get_busy (md_window_get_office_page (window));
   return gtk_widget_get_mapped (GTK_WIDGET (md_window_get_reports_page (window))) &&
          !md_reports_page_get_busy (md_window_get_reports_page (window));
-}
-
-static void
-window_sign_in (Fixture    *f,
-                const char *name,
-                const char *password)
-{
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (MD_WINDOW (f->window)));
-
-  g_free (f->expect);
-  f->expect = g_strdup ("login");
-  wait_for (window_page_is, f, "the sign-in screen");
-  fill (login, "Operator", name);
-  fill (login, "Password", password);
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  g_free (f->expect);
-  f->expect = g_strdup ("main");
-  wait_for (window_page_is, f, "the work pages");
 }
 
 /* Click a work page's button in the header and wait for the page. */
@@ -1343,7 +1317,7 @@ test_window (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (operators); i++)
     {
-      window_sign_in (f, operators[i].name, operators[i].password);
+      sign_in_as (window, operators[i].name, operators[i].password);
       g_assert_cmpint (md_window_has_view (window, "office"), ==, operators[i].office);
       g_assert_cmpint (md_window_has_view (window, "reports"), ==, operators[i].reports);
       spin (50);

@@ -113,11 +113,7 @@ demo_ready_cb (GObject    *object,
 
   /* A cashier signs in: argon2id's INTERACTIVE working memory (64 MiB)
    * is the peak here. */
-  fill (GTK_WIDGET (md_window_get_login_page (window)), "Operator", "cashier");
-  fill (GTK_WIDGET (md_window_get_login_page (window)), "Password", "cashier1");
-  gtk_widget_activate_action (GTK_WIDGET (md_window_get_login_page (window)), "login.sign-in",
-                              NULL);
-  wait_for (page_is_main, window, "signing in");
+  sign_in_as (window, "cashier", "cashier1");
   wait_frame (GTK_WIDGET (window));
   rss_cashier = vm_kb ("VmRSS:");
   hwm_cashier = vm_hwm_kb ();
@@ -231,7 +227,6 @@ board_ready_cb (GObject    *object,
 {
   MdWindow *window = MD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (object)));
   MdMonitorPage *page = md_window_get_monitor_page (window);
-  GtkWidget *login = GTK_WIDGET (md_window_get_login_page (window));
   GtkWidget *stack;
   GtkScrolledWindow *scrolled;
   GtkAdjustment *adjustment;
@@ -240,10 +235,7 @@ board_ready_cb (GObject    *object,
   gint64 total = 0;
   guint n;
 
-  fill (login, "Operator", "admin");
-  fill (login, "Password", "admin123");
-  gtk_widget_activate_action (login, "login.sign-in", NULL);
-  wait_for (page_is_main, window, "signing in");
+  sign_in_as (window, "admin", "admin123");
   wait_frame (GTK_WIDGET (window));
   spin (500);
   rss_site_login = vm_kb ("VmRSS:");

@@ -121,19 +121,7 @@ static gint64
 count_rows (Fixture    *f,
             const char *sql)
 {
-  g_autoptr(MdStmt) stmt = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 n = -1;
-
-  stmt = md_store_prepare (f->db.store, sql, &error);
-  g_assert_no_error (error);
-  if (md_stmt_step (stmt, &error))
-    {
-      n = md_stmt_get_int64 (stmt, 0);
-      md_stmt_exec (stmt, NULL);
-    }
-  g_assert_no_error (error);
-  return n;
+  return md_test_query_int (f->db.store, sql);
 }
 
 static gint64
